@@ -51,6 +51,40 @@ inline constexpr uint64_t kLocalApicAddress = 0xfee00000; // Intel SDM Vol. 3A 1
 inline constexpr uint64_t kTestDevMmioAddress = 0xff000000; // QEMU pc-testdev iomem
 inline constexpr uint64_t kTestDevMmioSize = 0x10000;
 
+// I/O ports of the platform devices (the legacy ones at their IBM PC addresses).
+inline constexpr uint16_t kPicMasterPort = 0x20;   // Intel 8259A
+inline constexpr uint16_t kPitPort = 0x40;         // Intel 8254, 0x40-0x43
+inline constexpr uint16_t kI8042DataPort = 0x60;   // keyboard controller data
+inline constexpr uint16_t kSystemControlPortB = 0x61; // PIT channel 2 gate and speaker
+inline constexpr uint16_t kI8042CommandPort = 0x64;
+inline constexpr uint16_t kCmosPort = 0x70;        // MC146818 index/data at 0x70/0x71
+inline constexpr uint16_t kPicSlavePort = 0xa0;
+inline constexpr uint16_t kTestDevPort = 0xe0;     // QEMU pc-testdev, 0xe0-0xeb
+inline constexpr uint16_t kDebugExitPort = 0xf4;   // QEMU isa-debug-exit, 4 bytes wide
+inline constexpr uint16_t kCom1Port = 0x3f8;
+inline constexpr uint16_t kElcrPort = 0x4d0;       // 8259 edge/level control (PIIX)
+inline constexpr uint16_t kTestDevIrqPort = 0x2000; // pc-testdev IRQ lines, 0x2000-0x2017
+
+// The ACPI fixed-hardware register block (ACPI 6.5 4.8), at PIIX4's customary base. The
+// layout inside the block is vireo's; the FADT tells the guest where each register is.
+inline constexpr uint16_t kAcpiPmBase = 0x600;
+inline constexpr uint16_t kAcpiPm1aEvent = kAcpiPmBase + 0x0;   // PM1a_EVT_BLK, 4 bytes
+inline constexpr uint16_t kAcpiPm1aControl = kAcpiPmBase + 0x4; // PM1a_CNT_BLK, 2 bytes
+inline constexpr uint16_t kAcpiPmTimer = kAcpiPmBase + 0x8;     // PM_TMR_BLK, 4 bytes
+inline constexpr uint16_t kAcpiGpe0 = kAcpiPmBase + 0xc;        // GPE0_BLK, 4 bytes
+inline constexpr uint16_t kAcpiReset = kAcpiPmBase + 0x10;      // RESET_REG, 1 byte
+inline constexpr uint16_t kAcpiPmSize = 0x20;
+inline constexpr uint8_t kAcpiResetValue = 0x1;
+// The sleep type vireo's DSDT gives \_S5 (soft off); writing it with SLP_EN powers off.
+inline constexpr uint8_t kAcpiS5SleepType = 0x5;
+
+// ISA interrupt lines (IBM PC/AT assignments) and their global system interrupts.
+inline constexpr uint32_t kPitIrq = 0;    // routed to IOAPIC pin 2 by a MADT override
+inline constexpr uint32_t kCom1Irq = 4;
+inline constexpr uint32_t kRtcIrq = 8;
+inline constexpr uint32_t kAcpiSciIrq = 9; // level-triggered, active high (MADT override)
+inline constexpr uint32_t kIoApicPins = 24;
+
 // The largest guest RAM vireo accepts (documented in the README's limits table).
 inline constexpr uint64_t kMaxRamBytes = 1ULL << 40;
 inline constexpr unsigned kMaxVcpus = 64;
