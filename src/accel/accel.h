@@ -9,8 +9,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
+#include "bus/bus_device.h"
 #include "x86/cpu_state.h"
 
 namespace vireo {
@@ -66,6 +68,16 @@ public:
     virtual void signal_msi(uint64_t address, uint32_t data) = 0;
 };
 
+// A device the accelerator itself provides and the VMM must place on a bus: the emulator's
+// interrupt controllers and timers (KVM keeps these in the kernel and provides none).
+struct PlatformDevice {
+    enum class Space { Pio, Mmio };
+    Space space;
+    uint64_t base;
+    uint64_t length;
+    std::shared_ptr<BusDevice> device;
+};
+
 struct AccelConfig {
     unsigned vcpu_count = 1;
     std::string cpu_profile = "baseline";
@@ -84,6 +96,8 @@ public:
     virtual Result<std::unique_ptr<Vcpu>> create_vcpu(unsigned index, IoHandler& io) = 0;
 
     virtual InterruptController& interrupts() = 0;
+
+    virtual std::vector<PlatformDevice> platform_devices() { return {}; }
 };
 
 } // namespace vireo
