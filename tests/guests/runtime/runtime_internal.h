@@ -1,0 +1,13 @@
+/* Functions the runtime's files share with each other but not with the guests. */
+#pragma once
+
+#include <stdint.h>
+
+#include "runtime.h"
+
+void multiboot_set_info(uint32_t address);
+void interrupts_init(void);
+void interrupt_dispatch(struct interrupt_frame* frame);
+__attribute__((noreturn)) void runtime_start(uint32_t magic, uint32_t info_address);
+/* For crash reports from interrupt context, where the interrupted code may hold the lock. */
+__attribute__((format(printf, 1, 2))) void print_without_lock(char const* format, ...);
