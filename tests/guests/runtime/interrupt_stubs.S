@@ -30,6 +30,14 @@ interrupt_common:
     popal
     /* Drop the vector and error code. */
     addl $8, %esp
-    iretl
+    /* Return without IRET: where KVM emulates guest ring 0 instruction by instruction (see
+     * docs on nested kvm_pvm hosts), its emulator handles IRET in real mode only (Linux
+     * arch/x86/kvm/emulate.c, em_iret) and stops the VM on a protected-mode one. Every
+     * handler interrupts ring-0 code on the same code segment and stack, so restoring
+     * EFLAGS and returning near is equivalent: the frame is EIP, CS, EFLAGS (Intel SDM
+     * Vol. 3A 6.12.1). An interrupt taken between POPF and RET nests harmlessly. */
+    pushl 8(%esp)
+    popfl
+    ret $8
 
     .section .note.GNU-stack, "", @progbits

@@ -23,6 +23,7 @@ runtime_gdt:
     .quad 0
     .quad GDT_FLAT_CODE32
     .quad GDT_FLAT_DATA32
+    .quad GDT_FLAT_CODE64
 runtime_gdt_descriptor:
     .word GDT_LIMIT
     .long runtime_gdt
