@@ -48,7 +48,7 @@ std::string format_report(std::vector<CheckResult> const& results) {
         report.erase(report.find_last_not_of(' ') + 1);
         report += '\n';
     }
-    report += fmt::format("{} checks: {} passed, {} warnings, {} failed\n", results.size(),
+    report += fmt::format("{} checks: {} PASS, {} WARN, {} FAIL\n", results.size(),
                           count_status(results, CheckStatus::Pass),
                           count_status(results, CheckStatus::Warn),
                           count_status(results, CheckStatus::Fail));
