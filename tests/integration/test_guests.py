@@ -1,0 +1,161 @@
+"""vireo runs the purpose-built guests of tests/guests on each accelerator."""
+
+import re
+
+import pytest
+
+from vireo_harness import (EXIT_POWEROFF, EXIT_TRIPLE_FAULT, GUEST_PASS, assert_clean_pass,
+                           debug_exit_status, find_lines, run_guest)
+
+# A module whose length is not a multiple of anything convenient, with distinct bytes.
+MODULE_LENGTH = 4097
+HELLO_MEMORY_MIB = 64
+HELLO_EXIT_VALUE = 42
+MIB = 1 << 20
+
+
+def fnv1a(data: bytes) -> int:
+    """The fingerprint the hello guest prints (FNV-1a, 32-bit)."""
+    value = 2166136261
+    for byte in data:
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+@pytest.fixture(scope="module")
+def module_bytes() -> bytes:
+    return bytes((i * 31 + 7) & 0xFF for i in range(MODULE_LENGTH))
+
+
+@pytest.fixture(scope="module")
+def hello(accel, module_bytes, tmp_path_factory):
+    initrd = tmp_path_factory.mktemp("hello") / "module.bin"
+    initrd.write_bytes(module_bytes)
+    return run_guest("hello", accel, [
+        "--initrd", str(initrd), "--cmdline", f"exit={HELLO_EXIT_VALUE} marker=vireo-test",
+        "--memory", f"{HELLO_MEMORY_MIB}M"])
+
+
+class TestHello:
+    def test_exit_status_is_debug_exit_value(self, hello):
+        assert hello.status == debug_exit_status(HELLO_EXIT_VALUE), hello.describe()
+
+    def test_prints_on_the_serial_console(self, hello):
+        assert "hello from the vireo test guest" in hello.console_lines(), hello.describe()
+
+    def test_receives_the_command_line(self, hello):
+        lines = find_lines(hello, "cmdline: [")
+        assert lines and f"exit={HELLO_EXIT_VALUE} marker=vireo-test" in lines[0], hello.describe()
+
+    def test_receives_the_initrd_as_its_module(self, hello, module_bytes):
+        assert find_lines(hello, "modules: 1"), hello.describe()
+        expected = (f"length={MODULE_LENGTH} fnv1a=0x{fnv1a(module_bytes):08x} "
+                    f"first={module_bytes[:8].hex()}")
+        modules = find_lines(hello, "module: ")
+        assert modules and modules[0].endswith(expected), hello.describe()
+
+    def test_module_is_page_aligned(self, hello):
+        # The guest's multiboot header asks for page-aligned modules (Multiboot 0.6.96 3.1.2).
+        start = int(find_lines(hello, "module: ")[0].split("start=")[1].split()[0], 16)
+        assert start % 4096 == 0, hello.describe()
+
+    def test_memory_size_matches_the_option(self, hello):
+        line = find_lines(hello, "memory: ")
+        assert line, hello.describe()
+        upper_kib = int(line[0].split("upper=")[1].split()[0])
+        top = MIB + upper_kib * 1024
+        assert HELLO_MEMORY_MIB * MIB - 2 * MIB <= top <= HELLO_MEMORY_MIB * MIB, hello.describe()
+
+    def test_memory_map_covers_the_ram_above_1mib(self, hello):
+        available = []
+        for line in find_lines(hello, "mmap: "):
+            fields = dict(field.split("=") for field in line.split()[1:])
+            if fields["type"] == "1":
+                available.append((int(fields["base"], 16), int(fields["length"], 16)))
+        high = [(base, length) for base, length in available if base == MIB]
+        assert high, f"no available region at 1 MiB in {available}{hello.describe()}"
+        end = high[0][0] + high[0][1]
+        assert HELLO_MEMORY_MIB * MIB - 2 * MIB <= end <= HELLO_MEMORY_MIB * MIB, hello.describe()
+
+
+@pytest.mark.parametrize("value", [0, 1, 100])
+def test_hello_exit_values(accel, value):
+    run = run_guest("hello", accel, ["--cmdline", f"exit={value}"])
+    assert run.status == debug_exit_status(value), run.describe()
+    assert find_lines(run, "modules: 0"), run.describe()
+
+
+def test_hello_console_on_stdout(accel):
+    run = run_guest("hello", accel, ["--cmdline", "exit=3", "--console", "stdio"],
+                    console="stdout")
+    assert run.status == debug_exit_status(3), run.describe()
+    assert "hello from the vireo test guest" in run.console_lines(), run.describe()
+
+
+@pytest.fixture(scope="module")
+def io(accel):
+    return run_guest("io", accel, ["--testdev"])
+
+
+class TestIo:
+    def test_all_checks_pass(self, io):
+        assert_clean_pass(io, "io")
+
+    @pytest.mark.parametrize("check", [
+        "PASS: scratch: 4-byte write reads back",
+        "PASS: byte port: 4-byte write lands in scratch",
+        "PASS: rep outsw: last word stays, high half kept",
+        "PASS: rep insb: four reads of byte 3, nothing past the count",
+        "PASS: mmio: 1-byte write reads back",
+        "PASS: mmio: 8-byte mov write and read back (64-bit mode)",
+        "PASS: mmio: rep movsq to and from the window (64-bit mode)",
+        "PASS: mmio: unaligned 16-byte movdqu write and read back",
+        "PASS: irq: raising an edge-triggered line interrupts",
+        "PASS: irq: a level-triggered line still high after EOI interrupts again",
+        "PASS: unassigned port and MMIO accesses are survived",
+    ])
+    def test_check_ran_and_passed(self, io, check):
+        assert check in io.console_lines(), io.describe()
+
+    def test_interrupt_handler_printed(self, io):
+        assert find_lines(io, "irq: vector 0x40 handled"), io.describe()
+
+
+@pytest.mark.parametrize("cpus", [2, 4])
+def test_smp_all_cpus_come_up(accel, cpus):
+    run = run_guest("smp", accel, ["--cpus", str(cpus), "--cmdline", f"cpus={cpus}"])
+    assert run.status == GUEST_PASS, run.describe()
+    for cpu in range(cpus):
+        assert f"cpu {cpu} up" in run.console_lines(), run.describe()
+    assert f"smp: {cpus} cpus up" in run.console_lines(), run.describe()
+
+
+def test_timer_one_shot_and_periodic(accel):
+    run = run_guest("timer", accel)
+    assert_clean_pass(run, "timer")
+    assert find_lines(run, "periodic: 5 ticks"), run.describe()
+
+
+@pytest.fixture(scope="module")
+def poweroff(accel):
+    return run_guest("poweroff", accel)
+
+
+class TestPoweroff:
+    def test_acpi_s5_exits_with_status_0(self, poweroff):
+        assert poweroff.status == EXIT_POWEROFF, poweroff.describe()
+        assert find_lines(poweroff, "poweroff: writing"), poweroff.describe()
+
+    def test_acpi_tables_describe_vireo_s5(self, poweroff):
+        # vireo's contract: SLP_TYP 5 | SLP_EN to the 16-bit PM1a_CNT at port 0x604
+        # (src/x86/pc_layout.h); the guest reads both from the FADT and the DSDT.
+        line = "acpi: FADT PM1a_CNT_BLK=0x604, DSDT \\_S5 SLP_TYPa=5"
+        assert line in poweroff.console_lines(), poweroff.describe()
+
+
+def test_triple_fault_exits_with_status_4_and_dumps_registers(accel):
+    run = run_guest("triple_fault", accel)
+    assert run.status == EXIT_TRIPLE_FAULT, run.describe()
+    assert find_lines(run, "triple_fault: loading an empty IDT"), run.describe()
+    assert re.search(r"\b[re]ip\b", run.stderr, re.IGNORECASE), \
+        f"no register dump on stderr{run.describe()}"
