@@ -1,0 +1,76 @@
+// Decoded blocks and their cache, per vCPU. A block is a straight-line run of pre-decoded
+// instructions ending at a control transfer, an instruction that changes mode or paging, or
+// the end of a 4 KiB page. Blocks are keyed by the guest-physical address of their first
+// byte and the code mode, and stay valid while the code-page words of their pages are
+// unchanged (code_pages.h). In front of the hash map sits a direct-mapped jump cache indexed
+// by linear RIP, validated against the current translation through the execute TLB.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "emu/cpu.h"
+#include "emu/insn.h"
+
+namespace vireo::emu {
+
+struct Block {
+    uint64_t physical = 0;
+    CodeMode mode = CodeMode::Bits64;
+    uint32_t count = 0;
+    uint32_t pages[2] = {0, 0};
+    uint32_t words[2] = {0, 0};
+    std::unique_ptr<Insn[]> insns;
+
+    bool valid(CodePages& code_pages) const {
+        return code_pages.word(pages[0]).load(std::memory_order_relaxed) == words[0] &&
+               code_pages.word(pages[1]).load(std::memory_order_relaxed) == words[1];
+    }
+};
+
+class BlockCache {
+public:
+    BlockCache() = default;
+    BlockCache(BlockCache const&) = delete;
+    BlockCache& operator=(BlockCache const&) = delete;
+
+    // The block at the current CS:RIP, decoded now if needed. Raises #PF (or #GP for a
+    // non-canonical RIP) as a GuestFault when the first instruction cannot be fetched.
+    Block const& find(Cpu& cpu);
+
+    void clear();
+    size_t size() const { return blocks_.size(); }
+
+    // The most instructions in a block, so that one block cannot hold up interrupts long.
+    static constexpr uint32_t kMaxInstructions = 128;
+
+private:
+    struct JumpEntry {
+        uint64_t linear = ~0ULL;
+        Block* block = nullptr;
+    };
+    static constexpr size_t kJumpCacheSize = 4096;
+    static constexpr size_t kMaxBlocks = 1 << 18;
+    static constexpr size_t kMaxRetired = 4096;
+
+    Block* build(Cpu& cpu, uint64_t linear, uint64_t physical);
+    void retire(std::unique_ptr<Block> block);
+
+    std::array<JumpEntry, kJumpCacheSize> jump_{};
+    std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+    // Replaced blocks stay allocated until the jump cache is next emptied, which is the only
+    // place still pointing at them.
+    std::vector<std::unique_ptr<Block>> retired_;
+};
+
+// The linear address of CS:RIP.
+inline uint64_t code_linear(Cpu const& cpu) {
+    if (cpu.code_mode == CodeMode::Bits64)
+        return cpu.rip();
+    return (cpu.seg[kSegCs].base + cpu.rip()) & 0xffffffff;
+}
+
+} // namespace vireo::emu

@@ -1,0 +1,105 @@
+// Port I/O: IN, OUT, INS, OUTS. Accesses go synchronously to the VMM's IoHandler. With CPL
+// above IOPL they fault (vireo keeps no I/O permission bitmap: Linux grants user space no
+// ports through it).
+#include <span>
+
+#include "accel/accel.h"
+#include "emu/handlers.h"
+#include "emu/operands.h"
+
+namespace vireo::emu {
+
+namespace {
+
+void check_io_privilege(Cpu& cpu) {
+    // Intel SDM Vol. 1 19.5.1: CPL > IOPL needs the TSS I/O bitmap, treated as all ones.
+    unsigned const iopl = static_cast<unsigned>((cpu.flags.rflags() & x86::kFlagIopl) >> 12);
+    if (cpu.protected_mode() && cpu.cpl > iopl)
+        raise_gp(0);
+}
+
+uint64_t port_read(Cpu& cpu, uint16_t port, unsigned size) {
+    uint8_t data[4] = {0xff, 0xff, 0xff, 0xff};
+    if (cpu.io != nullptr)
+        cpu.io->pio_read(port, std::span(data, size));
+    uint64_t value = 0;
+    std::memcpy(&value, data, size);
+    return value;
+}
+
+void port_write(Cpu& cpu, uint16_t port, unsigned size, uint64_t value) {
+    uint8_t data[4];
+    std::memcpy(data, &value, size);
+    if (cpu.io != nullptr)
+        cpu.io->pio_write(port, std::span<uint8_t const>(data, size));
+}
+
+// IN/OUT take the port from an immediate or DX; the data register is AL, AX or EAX.
+uint16_t port_of(Cpu const& cpu, Insn const& insn, unsigned port_operand) {
+    if (insn.op[port_operand].kind == OpKind::Imm)
+        return static_cast<uint16_t>(insn.imm & 0xff);
+    return static_cast<uint16_t>(cpu.regs[2]);
+}
+
+void in(Cpu& cpu, Insn const& insn) {
+    check_io_privilege(cpu);
+    unsigned const size = insn.op[0].size;
+    set_reg_n(cpu, 0, size, port_read(cpu, port_of(cpu, insn, 1), size));
+}
+
+void out(Cpu& cpu, Insn const& insn) {
+    check_io_privilege(cpu);
+    unsigned const size = insn.op[1].size;
+    port_write(cpu, port_of(cpu, insn, 0), size, get_reg_n(cpu, 0, size));
+}
+
+template <unsigned S>
+void ins(Cpu& cpu, Insn const& insn) {
+    check_io_privilege(cpu);
+    uint64_t const mask = insn.address_mask;
+    bool const rep = (insn.prefixes & (kPrefixRep | kPrefixRepne)) != 0;
+    int64_t const step = cpu.flags.direction() ? -static_cast<int64_t>(S) : S;
+    uint64_t count = rep ? cpu.regs[1] & mask : 1;
+    for (; count != 0; --count) {
+        uint64_t const linear = segment_linear(cpu, kSegEs, cpu.regs[7] & mask);
+        // The destination is checked before the port is read (Intel SDM Vol. 2A "INS").
+        (void)read_sized<S>(cpu, linear);
+        write_sized<S>(cpu, linear, port_read(cpu, static_cast<uint16_t>(cpu.regs[2]), S));
+        cpu.regs[7] = (cpu.regs[7] & ~mask) | ((cpu.regs[7] + static_cast<uint64_t>(step)) & mask);
+        if (rep)
+            cpu.regs[1] = (cpu.regs[1] & ~mask) | ((count - 1) & mask);
+    }
+}
+
+template <unsigned S>
+void outs(Cpu& cpu, Insn const& insn) {
+    check_io_privilege(cpu);
+    uint64_t const mask = insn.address_mask;
+    bool const rep = (insn.prefixes & (kPrefixRep | kPrefixRepne)) != 0;
+    int64_t const step = cpu.flags.direction() ? -static_cast<int64_t>(S) : S;
+    uint64_t count = rep ? cpu.regs[1] & mask : 1;
+    for (; count != 0; --count) {
+        uint64_t const value =
+            read_sized<S>(cpu, segment_linear(cpu, insn.seg, cpu.regs[6] & mask));
+        port_write(cpu, static_cast<uint16_t>(cpu.regs[2]), S, value);
+        cpu.regs[6] = (cpu.regs[6] & ~mask) | ((cpu.regs[6] + static_cast<uint64_t>(step)) & mask);
+        if (rep)
+            cpu.regs[1] = (cpu.regs[1] & ~mask) | ((count - 1) & mask);
+    }
+}
+
+} // namespace
+
+void register_io(Registry& registry) {
+    // Port I/O can raise interrupts or stop the VM: it ends the block.
+    registry.add_any(ZYDIS_MNEMONIC_IN, in, kEndsBlock);
+    registry.add_any(ZYDIS_MNEMONIC_OUT, out, kEndsBlock);
+    registry.add(ZYDIS_MNEMONIC_INSB, make_form({}), ins<1>, kEndsBlock);
+    registry.add(ZYDIS_MNEMONIC_INSW, make_form({}), ins<2>, kEndsBlock);
+    registry.add(ZYDIS_MNEMONIC_INSD, make_form({}), ins<4>, kEndsBlock);
+    registry.add(ZYDIS_MNEMONIC_OUTSB, make_form({}), outs<1>, kEndsBlock);
+    registry.add(ZYDIS_MNEMONIC_OUTSW, make_form({}), outs<2>, kEndsBlock);
+    registry.add(ZYDIS_MNEMONIC_OUTSD, make_form({}), outs<4>, kEndsBlock);
+}
+
+} // namespace vireo::emu

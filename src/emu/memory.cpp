@@ -1,0 +1,154 @@
+#include "emu/memory.h"
+
+#include <algorithm>
+#include <span>
+
+#include "accel/accel.h"
+#include "emu/mmu.h"
+
+namespace vireo::emu {
+
+namespace {
+
+bool is_local_apic(Cpu const& cpu, uint64_t physical) {
+    // The LAPIC page answers at IA32_APIC_BASE for this processor only (Intel SDM Vol. 3A
+    // 11.4.1), when the APIC is globally enabled (11.4.3).
+    return cpu.local_apic != nullptr && (cpu.apic_base & x86::kApicBaseEnable) != 0 &&
+           (physical & ~kPageOffsetMask) == (cpu.apic_base & 0xffffff000ULL);
+}
+
+void mmio_read(Cpu& cpu, uint64_t physical, uint8_t* out, unsigned size) {
+    if (is_local_apic(cpu, physical))
+        cpu.local_apic->read(physical & kPageOffsetMask, std::span(out, size));
+    else if (cpu.io != nullptr)
+        cpu.io->mmio_read(physical, std::span(out, size));
+    else
+        std::fill_n(out, size, 0xff);
+}
+
+void mmio_write(Cpu& cpu, uint64_t physical, uint8_t const* in, unsigned size) {
+    if (is_local_apic(cpu, physical))
+        cpu.local_apic->write(physical & kPageOffsetMask, std::span(in, size));
+    else if (cpu.io != nullptr)
+        cpu.io->mmio_write(physical, std::span(in, size));
+}
+
+void note_write(Cpu& cpu, uint64_t physical, unsigned size) {
+    CodePages& pages = *cpu.machine->code_pages;
+    uint32_t const index = pages.page_index(physical);
+    if (index != CodePages::kNoPage &&
+        CodePages::holds_code(pages.word(index).load(std::memory_order_relaxed)))
+        pages.invalidate_page(index);
+    (void)size; // accesses never cross a page here: callers split them
+}
+
+// An access split at page boundaries: both pages are translated before any byte moves, so a
+// fault on the second page leaves memory untouched.
+struct Split {
+    Translation first;
+    Translation second;
+    unsigned first_size;
+};
+
+Split translate_split(Cpu& cpu, uint64_t linear, unsigned size, Access access, bool user) {
+    Split split{};
+    split.first_size =
+        static_cast<unsigned>(std::min<uint64_t>(size, kPageSize - (linear & kPageOffsetMask)));
+    split.first = translate(cpu, linear, access, user);
+    if (split.first_size < size)
+        split.second = translate(cpu, (linear + split.first_size) & cpu.linear_mask, access, user);
+    return split;
+}
+
+void load(Cpu& cpu, Translation const& t, uint8_t* out, unsigned size) {
+    if (t.host != nullptr)
+        std::memcpy(out, t.host, size);
+    else
+        mmio_read(cpu, t.physical, out, size);
+}
+
+void store(Cpu& cpu, Translation const& t, uint8_t const* in, unsigned size) {
+    if (t.host != nullptr) {
+        std::memcpy(t.host, in, size);
+        note_write(cpu, t.physical, size);
+    } else {
+        mmio_write(cpu, t.physical, in, size);
+    }
+}
+
+void read_as(Cpu& cpu, uint64_t linear, void* out, unsigned size, bool user) {
+    auto* bytes = static_cast<uint8_t*>(out);
+    Split const split = translate_split(cpu, linear, size, Access::Read, user);
+    load(cpu, split.first, bytes, split.first_size);
+    if (split.first_size < size)
+        load(cpu, split.second, bytes + split.first_size, size - split.first_size);
+}
+
+void write_as(Cpu& cpu, uint64_t linear, void const* in, unsigned size, bool user) {
+    auto const* bytes = static_cast<uint8_t const*>(in);
+    Split const split = translate_split(cpu, linear, size, Access::Write, user);
+    store(cpu, split.first, bytes, split.first_size);
+    if (split.first_size < size)
+        store(cpu, split.second, bytes + split.first_size, size - split.first_size);
+}
+
+} // namespace
+
+void read_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size) {
+    read_as(cpu, linear & cpu.linear_mask, out, size, cpu.cpl == 3);
+}
+
+void write_slow(Cpu& cpu, uint64_t linear, void const* in, unsigned size) {
+    write_as(cpu, linear & cpu.linear_mask, in, size, cpu.cpl == 3);
+}
+
+void read_system(Cpu& cpu, uint64_t linear, void* out, unsigned size) {
+    read_as(cpu, linear & cpu.linear_mask, out, size, false);
+}
+
+void write_system(Cpu& cpu, uint64_t linear, void const* in, unsigned size) {
+    write_as(cpu, linear & cpu.linear_mask, in, size, false);
+}
+
+uint8_t* writable_pointer(Cpu& cpu, uint64_t linear, unsigned size) {
+    if (uint8_t* host = tlb_lookup(cpu.tlb_write, linear, size))
+        return host;
+    linear &= cpu.linear_mask;
+    Split const split = translate_split(cpu, linear, size, Access::Write, cpu.cpl == 3);
+    if (split.first_size < size || split.first.host == nullptr)
+        return nullptr;
+    note_write(cpu, split.first.physical, size);
+    return split.first.host;
+}
+
+uint64_t read_mem_n(Cpu& cpu, uint64_t linear, unsigned size) {
+    switch (size) {
+    case 1:
+        return read_mem<uint8_t>(cpu, linear);
+    case 2:
+        return read_mem<uint16_t>(cpu, linear);
+    case 4:
+        return read_mem<uint32_t>(cpu, linear);
+    default:
+        return read_mem<uint64_t>(cpu, linear);
+    }
+}
+
+void write_mem_n(Cpu& cpu, uint64_t linear, unsigned size, uint64_t value) {
+    switch (size) {
+    case 1:
+        write_mem<uint8_t>(cpu, linear, static_cast<uint8_t>(value));
+        break;
+    case 2:
+        write_mem<uint16_t>(cpu, linear, static_cast<uint16_t>(value));
+        break;
+    case 4:
+        write_mem<uint32_t>(cpu, linear, static_cast<uint32_t>(value));
+        break;
+    default:
+        write_mem<uint64_t>(cpu, linear, value);
+        break;
+    }
+}
+
+} // namespace vireo::emu

@@ -1,0 +1,51 @@
+// The software TLB: per vCPU, direct-mapped, one table per access kind (read, write,
+// execute) and privilege (supervisor, user). An entry maps a virtual page to the host address
+// of the guest RAM page behind it, as an addend: host = virtual + addend. Only RAM is ever
+// cached: MMIO pages, and pages holding decoded code in the write tables, always miss, which
+// is how writes to code are noticed without a check on the fast path.
+#pragma once
+
+#include <cstdint>
+
+namespace vireo::emu {
+
+inline constexpr unsigned kPageShift = 12;
+inline constexpr uint64_t kPageSize = 1ULL << kPageShift;
+inline constexpr uint64_t kPageOffsetMask = kPageSize - 1;
+
+struct TlbEntry {
+    uint64_t tag = ~0ULL; // virtual page number; all ones = empty
+    uintptr_t addend = 0;
+    uint64_t physical_page = 0;      // guest-physical address of the page
+    bool global = false;             // survives CR3 reloads (Intel SDM Vol. 3A 4.10.2.4)
+    uint8_t page_shift = kPageShift; // size of the guest page this 4 KiB piece belongs to
+};
+
+enum class Access : uint8_t { Read = 0, Write = 1, Execute = 2 };
+inline constexpr unsigned kTlbBits = 10;
+inline constexpr unsigned kTlbSize = 1U << kTlbBits;
+
+class Tlb {
+public:
+    // The table for an access kind at a privilege (0 = supervisor, 1 = user).
+    TlbEntry* table(Access access, unsigned user) {
+        return entries_[user][static_cast<unsigned>(access)];
+    }
+    static unsigned slot(uint64_t virtual_address) {
+        return static_cast<unsigned>(virtual_address >> kPageShift) & (kTlbSize - 1);
+    }
+
+    void flush_all();
+    void flush_non_global();
+    void flush_page(uint64_t virtual_address);
+    void flush_writes();
+    // Called when an entry from a 2 MiB or 1 GiB page is entered, so that INVLPG knows it
+    // must look for other pieces of that page.
+    void note_large_page() { has_large_pages_ = true; }
+
+private:
+    bool has_large_pages_ = false;
+    TlbEntry entries_[2][3][kTlbSize];
+};
+
+} // namespace vireo::emu
