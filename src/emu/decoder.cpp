@@ -150,7 +150,9 @@ Form translate_operands(Insn& insn, ZydisDecodedInstruction const& zi,
     bool have_imm = false;
     for (unsigned i = 0; i < zi.operand_count_visible && explicit_count < kMaxOperands; ++i) {
         ZydisDecodedOperand const& zo = operands[i];
-        if (zo.visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+        // Visible operands are those of the Intel syntax: explicit ones and implicit ones
+        // such as the 1 of SHL r/m, 1 or the CL of SAR r/m, CL.
+        if (zo.visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN)
             continue;
         Operand op;
         unsigned const size = zo.size / 8;
