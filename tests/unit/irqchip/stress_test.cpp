@@ -3,6 +3,7 @@
 // -fsanitize=thread as well (see src/irqchip/README.md).
 #include <thread>
 
+#include "irqchip/chipset.h"
 #include "irqchip/io_apic.h"
 #include "irqchip_test_util.h"
 
@@ -114,6 +115,67 @@ TEST(IrqchipStress, FloodOfIpisIoApicAndMsisLeavesNothingBehind) {
     }
     // Every level-triggered delivery was ended, so the pin is not stuck.
     EXPECT_EQ(ioapic.redirection_entry(9) & (1U << 14), 0U);
+}
+
+// The ExtINT path crosses locks in both directions (the PIC calls into the APIC when INTR
+// changes; the APIC calls into the PIC for INTA): a device thread toggles ISA IRQs and a
+// timer thread runs the PIT while the BSP thread takes 8259 interrupts through LINT0.
+TEST(IrqchipStress, ExtIntPathWithPicAndPitThreads) {
+    ManualClock clock(kStartNs);
+    ChipsetConfig config;
+    config.vcpu_count = 2;
+    auto created = Chipset::create(config, clock);
+    ASSERT_TRUE(created.has_value());
+    Chipset& chipset = **created;
+    chipset.local_apic(0).enable_virtual_wire();
+    Pic8259Pair& pic = chipset.pic();
+    for (uint8_t value : {0x11, 0x30, 0x04, 0x01})
+        outb(pic, value == 0x11 ? 0x20 : 0x21, value);
+    for (uint8_t value : {0x11, 0x38, 0x02, 0x01})
+        outb(pic, value == 0x11 ? 0xa0 : 0xa1, value);
+    outb(pic, 0x21, 0x00);
+    outb(pic, 0xa1, 0x00);
+    Pit8254& pit = chipset.pit();
+    outb(pit, 0x43, 0x34);
+    outb(pit, 0x40, 100);
+    outb(pit, 0x40, 0);
+
+    std::atomic<bool> stop{false};
+    unsigned taken = 0;
+    std::thread bsp([&] {
+        LocalApic& apic = chipset.local_apic(0);
+        while (!stop.load()) {
+            if (!apic.has_pending()) {
+                std::this_thread::yield();
+                continue;
+            }
+            auto const vector = apic.pending_vector();
+            if (!vector)
+                continue;
+            uint8_t const got = apic.acknowledge(*vector);
+            ++taken;
+            outb(pic, got >= 0x38 ? 0xa0 : 0x20, 0x20);
+            if (got >= 0x38)
+                outb(pic, 0x20, 0x20);
+        }
+    });
+    std::thread devices([&] {
+        for (unsigned i = 0; i < kRounds; ++i) {
+            chipset.set_irq(1 + i % 2 * 9, true); // IRQ 1 and IRQ 10
+            chipset.set_irq(1 + i % 2 * 9, false);
+        }
+    });
+    std::thread timer([&] {
+        for (unsigned i = 0; i < kRounds; ++i) {
+            clock.advance(1000);
+            chipset.update_timers(clock.now_ns());
+        }
+    });
+    devices.join();
+    timer.join();
+    stop.store(true);
+    bsp.join();
+    EXPECT_GT(taken, 0U);
 }
 
 } // namespace
