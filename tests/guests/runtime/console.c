@@ -158,11 +158,6 @@ void print(char const* format, ...) {
     unlock_console();
 }
 
-void print_without_lock(char const* format, ...) {
-    struct line line = {.length = 0};
-    va_list args;
-    va_start(args, format);
-    format_into(&line, format, args);
-    va_end(args);
-    console_write(line.text, line.length);
+void console_break_lock(void) {
+    unlock_console();
 }

@@ -51,12 +51,11 @@ void set_interrupt_handler(uint8_t vector, interrupt_handler handler) {
     handlers[vector] = handler;
 }
 
-/* Written without print()'s lock: the interrupted code may hold it. */
 static void report_crash(struct interrupt_frame const* frame) {
-    print_without_lock("CRASH: unexpected %s %u (error code 0x%x) at eip 0x%08x, cpu apic id %u\n",
-                       frame->vector < FIRST_NON_EXCEPTION_VECTOR ? "exception"
-                                                                  : "interrupt vector",
-                       frame->vector, frame->error_code, frame->eip, lapic_id());
+    console_break_lock();
+    print("CRASH: unexpected %s %u (error code 0x%x) at eip 0x%08x, cpu apic id %u\n",
+          frame->vector < FIRST_NON_EXCEPTION_VECTOR ? "exception" : "interrupt vector",
+          frame->vector, frame->error_code, frame->eip, lapic_id());
 }
 
 void interrupt_dispatch(struct interrupt_frame* frame) {

@@ -9,5 +9,6 @@ void multiboot_set_info(uint32_t address);
 void interrupts_init(void);
 void interrupt_dispatch(struct interrupt_frame* frame);
 __attribute__((noreturn)) void runtime_start(uint32_t magic, uint32_t info_address);
-/* For crash reports from interrupt context, where the interrupted code may hold the lock. */
-__attribute__((format(printf, 1, 2))) void print_without_lock(char const* format, ...);
+/* For crash reports from interrupt context, where the interrupted code may hold the console
+ * lock: the guest is about to exit, so a torn line is better than a hang. */
+void console_break_lock(void);

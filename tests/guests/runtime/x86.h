@@ -53,20 +53,3 @@ static inline __attribute__((noreturn)) void halt_forever(void) {
         __asm__ volatile("cli; hlt");
     }
 }
-
-static inline uint32_t read_cr0(void) {
-    uint32_t value;
-    __asm__ volatile("mov %%cr0, %0" : "=r"(value));
-    return value;
-}
-static inline void write_cr0(uint32_t value) {
-    __asm__ volatile("mov %0, %%cr0" : : "r"(value));
-}
-static inline uint32_t read_cr4(void) {
-    uint32_t value;
-    __asm__ volatile("mov %%cr4, %0" : "=r"(value));
-    return value;
-}
-static inline void write_cr4(uint32_t value) {
-    __asm__ volatile("mov %0, %%cr4" : : "r"(value));
-}
