@@ -74,7 +74,13 @@ ExecResult Harness::run(std::vector<uint8_t> code) {
 
 ExecResult Harness::resume(uint64_t max_instructions) {
     cpu.halted = false;
-    return execute(cpu, cache, max_instructions);
+    // The harness has no interrupt controller: requests to look for interrupts (after STI,
+    // IRET...) are acknowledged and execution goes on.
+    for (;;) {
+        ExecResult const result = execute(cpu, cache, max_instructions);
+        if (result.status != ExecStatus::Event || cpu.events.exchange(0) == 0)
+            return result;
+    }
 }
 
 } // namespace vireo::emu::test
