@@ -17,16 +17,16 @@ public:
         : prefix_(std::move(prefix)) {}
 
     // The path of an absolute host path ("/proc/cpuinfo") under the prefix.
-    std::string path(std::string_view absolute) const;
-    bool exists(std::string_view absolute) const;
+    [[nodiscard]] std::string path(std::string_view absolute) const;
+    [[nodiscard]] bool exists(std::string_view absolute) const;
     // The whole file, or nothing if it cannot be read. Works for /proc and /sys files, whose
     // size stat() reports as 0 or 4096 whatever they hold.
-    std::optional<std::string> read_file(std::string_view absolute) const;
+    [[nodiscard]] std::optional<std::string> read_file(std::string_view absolute) const;
     // The file's first line without surrounding white space: how sysfs and procfs present
     // a single value.
-    std::optional<std::string> read_value(std::string_view absolute) const;
+    [[nodiscard]] std::optional<std::string> read_value(std::string_view absolute) const;
     // Entry names in a directory, sorted; empty when it is missing.
-    std::vector<std::string> list_directory(std::string_view absolute) const;
+    [[nodiscard]] std::vector<std::string> list_directory(std::string_view absolute) const;
 
 private:
     std::string prefix_;

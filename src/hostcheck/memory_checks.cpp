@@ -94,6 +94,7 @@ CheckResult check_hugetlb(HostRoot const& root) {
     std::sort(directories.begin(), directories.end(),
               [](auto const& a, auto const& b) { return pool_size_kib(a) < pool_size_kib(b); });
     std::vector<std::string> pools;
+    pools.reserve(directories.size());
     for (auto const& directory : directories)
         pools.push_back(hugetlb_pool(root, directory));
     if (pools.empty())

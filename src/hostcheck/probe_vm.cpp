@@ -43,9 +43,9 @@ constexpr uint64_t kExitMmioAddress = 0x100000;
 // (api.rst 4.35): three pages just below the BIOS, where QEMU puts it too.
 constexpr uint64_t kTssAddress = 0xfffbd000;
 
-// The loop, identical in 32-bit and 64-bit code (Intel SDM Vol. 2A/2B opcode tables):
-//   loop: dec ecx      FF C9   (FF /1, ModRM 11 001 001)
-//         jnz loop     75 FC   (JNZ rel8, -4 back to `loop`)
+// The loop, 64-bit code (Intel SDM Vol. 2A/2B opcode tables):
+//   loop: dec ecx        FF C9   (FF /1, ModRM 11 001 001)
+//         jnz loop       75 FC   (JNZ rel8, -4 back to `loop`)
 //         mov [rdx], al  88 02   (MOV r/m8, r8, ModRM 00 000 010; RDX = kExitMmioAddress)
 constexpr std::array<uint8_t, 6> kLoopCode = {0xff, 0xc9, 0x75, 0xfc, 0x88, 0x02};
 

@@ -32,7 +32,7 @@ public:
     Mapping& operator=(Mapping const&) = delete;
     ~Mapping();
 
-    void* get() const { return address_; }
+    [[nodiscard]] void* get() const { return address_; }
 
 private:
     void* address_ = nullptr;
@@ -60,12 +60,12 @@ private:
         , ram_(std::move(ram))
         , run_(std::move(run)) {}
 
-    kvm_run* run_area() const { return static_cast<kvm_run*>(run_.get()); }
+    [[nodiscard]] kvm_run* run_area() const { return static_cast<kvm_run*>(run_.get()); }
     Result<void> enter_loop(uint32_t iterations, Privilege privilege);
     Result<std::chrono::nanoseconds> run_until_out();
     Result<void> complete_exit();
     Result<void> check_loop_finished();
-    std::string where() const;
+    [[nodiscard]] std::string where() const;
 
     UniqueFd vm_;
     UniqueFd vcpu_;
