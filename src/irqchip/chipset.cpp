@@ -1,7 +1,7 @@
 #include "irqchip/chipset.h"
 
 #include "base/trace.h"
-#include "irqchip/port_window.h"
+#include "devices/legacy/device_range.h"
 #include "x86/pc_layout.h"
 
 namespace vireo::irqchip {
@@ -92,9 +92,12 @@ void Chipset::signal_msi(uint64_t address, uint32_t data) {
 }
 
 std::vector<PlatformDevice> Chipset::platform_devices() const {
+    // The PIC and PIT decode absolute port numbers: each port range is a window whose
+    // offset 0 is its own base port.
     auto const window = [](std::shared_ptr<BusDevice> owner, uint64_t base, uint64_t length) {
-        return PlatformDevice{PlatformDevice::Space::Pio, base, length,
-                              std::make_shared<PortWindow>(std::move(owner), base)};
+        DeviceRange range = device_window(std::move(owner), base, base, length);
+        return PlatformDevice{PlatformDevice::Space::Pio, range.base, range.length,
+                              std::move(range.device)};
     };
     return {
         window(pic_, pc::kPicMasterPort, kPicPorts),

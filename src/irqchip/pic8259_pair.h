@@ -4,7 +4,7 @@
 // vectors through ExtIntController.
 //
 // Bus placement: read()/write() take the I/O port number as the offset, so the VMM maps
-// three PortWindow views of this one device (see Chipset::platform_devices()).
+// three windows onto this one device (see Chipset::platform_devices()).
 #pragma once
 
 #include <functional>

@@ -7,7 +7,7 @@
 // poll it from a vCPU or a timer thread.
 //
 // Bus placement: read()/write() take the I/O port number as the offset; the VMM maps two
-// PortWindow views (see Chipset::platform_devices()).
+// windows onto it (see Chipset::platform_devices()).
 #pragma once
 
 #include <array>
