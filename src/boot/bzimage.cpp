@@ -29,8 +29,17 @@ struct KernelPlacement {
     uint64_t window_end;
 };
 
-Result<SetupHeader> read_setup_header(ImageFile const& file) {
-    auto const hdr = TRY(file.read_object<SetupHeader>(kSetupHeaderOffset, "bzImage setup header"));
+// Reads `length` bytes of the image's setup header into a zeroed zero page, at the offset it
+// has there. boot.rst lays the fields out naturally aligned relative to the zero page, so in
+// this 8-aligned object every field can be read without a misaligned access.
+Result<BootParams> read_header_into_zero_page(ImageFile const& file, uint64_t length) {
+    BootParams params{};
+    auto* target = reinterpret_cast<uint8_t*>(&params) + kSetupHeaderOffset;
+    TRY(file.read(kSetupHeaderOffset, std::span(target, length), "bzImage setup header"));
+    return params;
+}
+
+Result<void> check_header(SetupHeader const& hdr) {
     unsigned const major = hdr.version >> 8;
     unsigned const minor = hdr.version & 0xff;
     if (hdr.boot_flag != kBootFlag)
@@ -45,7 +54,7 @@ Result<SetupHeader> read_setup_header(ImageFile const& file) {
                           major, minor);
     if ((hdr.loadflags & kLoadedHigh) == 0)
         return make_error("not a bzImage: loadflags LOADED_HIGH is clear (a zImage)");
-    return hdr;
+    return {};
 }
 
 // boot.rst (init_size): the runtime start address is the load address raised to pref_address
@@ -65,6 +74,9 @@ Result<KernelPlacement> place_kernel(SetupHeader const& hdr, uint64_t file_size)
         return make_error("bzImage is truncated: the header promises {} bytes of kernel, the "
                           "file holds {}",
                           uint64_t{hdr.syssize} * 16, place.payload_size);
+    // Checked first so that no address computed below can wrap around.
+    if (hdr.pref_address > pc::kMaxRamBytes)
+        return make_error("bzImage pref_address {:#x} lies beyond any guest RAM", hdr.pref_address);
     if (hdr.relocatable_kernel != 0) {
         if (!std::has_single_bit(hdr.kernel_alignment))
             return make_error("bzImage kernel_alignment {:#x} is not a power of two",
@@ -84,15 +96,13 @@ Result<KernelPlacement> place_kernel(SetupHeader const& hdr, uint64_t file_size)
     return place;
 }
 
-// Copies the setup header from the image as boot.rst prescribes: it ends at 0x202 plus the
-// displacement of the jump at 0x200.
-Result<void> copy_setup_header(ImageFile const& file, BootParams& params) {
+// The zero page starts with the setup header copied from the image as boot.rst prescribes: it
+// ends at 0x202 plus the displacement of the jump at 0x200.
+Result<BootParams> zero_page_from_image(ImageFile const& file) {
     auto const jump = TRY(file.read_object<uint8_t>(kJumpDisplacementOffset, "bzImage jump"));
     uint64_t const end =
         std::min<uint64_t>(kHeaderMagicOffset + jump, offsetof(BootParams, e820_table));
-    auto* target = reinterpret_cast<uint8_t*>(&params) + kSetupHeaderOffset;
-    return file.read(kSetupHeaderOffset, std::span(target, end - kSetupHeaderOffset),
-                     "bzImage setup header");
+    return read_header_into_zero_page(file, end - kSetupHeaderOffset);
 }
 
 Result<void> fill_e820(BootParams& params, std::span<E820Entry const> map) {
@@ -114,8 +124,7 @@ struct ZeroPageInputs {
 
 Result<void> write_zero_page(GuestMemory& memory, ImageFile const& file,
                              std::span<E820Entry const> map, ZeroPageInputs const& in) {
-    BootParams params{};
-    TRY(copy_setup_header(file, params));
+    BootParams params = TRY(zero_page_from_image(file));
     SetupHeader& hdr = params.hdr;
     hdr.type_of_loader = kLoaderTypeUndefined;
     hdr.loadflags |= kCanUseHeap; // LOADED_HIGH stays as the kernel set it
@@ -152,7 +161,9 @@ Result<bool> is_bzimage(ImageFile const& file) {
 
 Result<LoadedKernel> load_bzimage(GuestMemory& memory, ImageFile const& file,
                                   BootSpec const& spec) {
-    auto const hdr = TRY(read_setup_header(file));
+    auto const image = TRY(read_header_into_zero_page(file, sizeof(SetupHeader)));
+    SetupHeader const& hdr = image.hdr;
+    TRY(check_header(hdr));
     auto const place = TRY(place_kernel(hdr, file.size()));
     auto const map = build_e820(memory);
     TRY(check_image_placement(map, place.window_start, place.window_end - place.window_start,

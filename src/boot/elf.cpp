@@ -7,6 +7,7 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include "base/units.h"
 #include "boot/guest_layout.h"
 #include "boot/image_file.h"
 #include "memory/guest_memory.h"
@@ -17,7 +18,7 @@ namespace {
 
 // Note segments of real kernels are a few hundred bytes; this bounds what a corrupt header
 // can make vireo allocate.
-constexpr uint64_t kMaxNoteSegmentSize = 1 * 1024 * 1024;
+constexpr uint64_t kMaxNoteSegmentSize = 1 * MiB;
 
 struct ElfHeaders {
     uint64_t entry;

@@ -1,5 +1,6 @@
 #include "boot/guest_layout.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/trace.h"

@@ -120,7 +120,9 @@ struct E820TableEntry {
 static_assert(sizeof(E820TableEntry) == 20); // zero-page.rst: 0xa00 bytes for 128 entries
 
 // boot_params: only the fields a boot loader fills are named; the rest is padding that stays 0.
-struct BootParams {
+// Aligned to 8 so that the setup header's fields, naturally aligned relative to the zero page,
+// are aligned in memory too.
+struct alignas(8) BootParams {
     uint8_t screen_info_to_rsdp[0x70];
     uint64_t acpi_rsdp_addr;
     uint8_t pad_78[0xc0 - 0x78];
@@ -148,6 +150,7 @@ static_assert(offsetof(BootParams, sentinel) == 0x1ef);
 static_assert(offsetof(BootParams, hdr) == kSetupHeaderOffset);
 static_assert(offsetof(BootParams, e820_table) == 0x2d0);
 static_assert(sizeof(BootParams) == 0x1000);
+static_assert(alignof(BootParams) == 8);
 
 #pragma pack(pop)
 

@@ -55,8 +55,10 @@ enum class KernelFormat { BzImage, PvhElf, MultibootElf };
 
 struct LoadedKernel {
     KernelFormat format;
-    x86::CpuState bsp;   // the bootstrap processor's state at the kernel's entry point
-    uint64_t kernel_end; // first guest-physical byte above the loaded image
+    x86::CpuState bsp; // the bootstrap processor's state at the kernel's entry point
+    // The first guest-physical byte above the loaded image; for a bzImage, above the memory
+    // the kernel decompresses itself into (its runtime start address plus init_size).
+    uint64_t kernel_end;
     std::optional<std::pair<uint64_t, uint64_t>> initrd; // where the initrd went (address, size)
 };
 

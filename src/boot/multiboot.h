@@ -43,7 +43,7 @@ inline constexpr uint32_t kInfoBootLoaderName = 1U << 9;
 #pragma pack(push, 1)
 
 // 3.1.1, "The layout of Multiboot header" (the video fields at 32-44 are not used).
-struct Header {
+struct alignas(4) Header {
     uint32_t magic;
     uint32_t flags;
     uint32_t checksum;

@@ -13,32 +13,12 @@ namespace {
 using namespace test;
 
 constexpr uint64_t kZeroPage = 0x7000;
-constexpr uint64_t kRamSize = 64 * MiB;
 
-class BzImageTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(kRamSize);
-        ASSERT_TRUE(memory) << memory.error().message();
-        memory_ = std::move(*memory);
-    }
-
-    Result<LoadedKernel> load(BzImageSpec const& image, std::string cmdline = "console=ttyS0",
-                              std::optional<Bytes> initrd = {}) {
-        BootSpec spec{
-            files_.write("bzImage", make_bzimage(image)), {}, std::move(cmdline), 0xf0000};
-        if (initrd)
-            spec.initrd_path = files_.write("initrd", *initrd);
-        return load_kernel(*memory_, spec);
-    }
-
-    TempFiles files_;
-    std::unique_ptr<GuestMemory> memory_;
-};
+using BzImageTest = LoaderTest;
 
 TEST_F(BzImageTest, LoadsPayloadAtPreferredAddressOfRelocatableKernel) {
     BzImageSpec image;
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_TRUE(loaded) << loaded.error().message();
     EXPECT_EQ(loaded->format, KernelFormat::BzImage);
     Bytes const payload = pattern(image.payload_size, 0x42);
@@ -49,7 +29,7 @@ TEST_F(BzImageTest, LoadsPayloadAtPreferredAddressOfRelocatableKernel) {
 }
 
 TEST_F(BzImageTest, EntersLongModeAtLoadAddressPlus0x200WithBootParamsInRsi) {
-    auto loaded = load({});
+    auto loaded = load(make_bzimage({}), "console=ttyS0");
     ASSERT_TRUE(loaded) << loaded.error().message();
     auto const& cpu = loaded->bsp;
     EXPECT_EQ(cpu.rip, 0x1000200U);
@@ -71,7 +51,7 @@ TEST_F(BzImageTest, EntersLongModeAtLoadAddressPlus0x200WithBootParamsInRsi) {
 }
 
 TEST_F(BzImageTest, FillsZeroPageForTheKernel) {
-    auto loaded = load({}, "console=ttyS0 quiet");
+    auto loaded = load(make_bzimage({}), "console=ttyS0 quiet", {}, 0xf0000);
     ASSERT_TRUE(loaded) << loaded.error().message();
     EXPECT_EQ(peek<uint32_t>(*memory_, kZeroPage + 0x202), 0x53726448U); // header copied
     EXPECT_EQ(peek<uint32_t>(*memory_, kZeroPage + 0x268), 0x1234U);     // ... to its end
@@ -86,7 +66,7 @@ TEST_F(BzImageTest, FillsZeroPageForTheKernel) {
 }
 
 TEST_F(BzImageTest, ZeroPageCarriesTheE820Map) {
-    ASSERT_TRUE(load({}));
+    ASSERT_TRUE(load(make_bzimage({}), "console=ttyS0"));
     auto const map = build_e820(*memory_);
     ASSERT_EQ(peek<uint8_t>(*memory_, kZeroPage + 0x1e8), map.size());
     for (size_t i = 0; i < map.size(); ++i) {
@@ -99,7 +79,7 @@ TEST_F(BzImageTest, ZeroPageCarriesTheE820Map) {
 
 TEST_F(BzImageTest, PlacesInitrdAsHighAsPossibleAndPageAligned) {
     Bytes const initrd = pattern(0x12345, 9);
-    auto loaded = load({}, "", initrd);
+    auto loaded = load(make_bzimage({}), "", initrd);
     ASSERT_TRUE(loaded) << loaded.error().message();
     ASSERT_TRUE(loaded->initrd);
     auto const [address, size] = *loaded->initrd;
@@ -118,7 +98,7 @@ TEST_F(BzImageTest, PlacesInitrdAsHighAsPossibleAndPageAligned) {
 TEST_F(BzImageTest, InitrdStaysBelowInitrdAddrMax) {
     BzImageSpec image;
     image.initrd_addr_max = 0x2ffffff; // 48 MiB - 1
-    auto loaded = load(image, "", pattern(0x5000, 1));
+    auto loaded = load(make_bzimage(image), "", pattern(0x5000, 1));
     ASSERT_TRUE(loaded) << loaded.error().message();
     ASSERT_TRUE(loaded->initrd);
     EXPECT_EQ(loaded->initrd->first, 0x3000000U - 0x5000);
@@ -127,7 +107,7 @@ TEST_F(BzImageTest, InitrdStaysBelowInitrdAddrMax) {
 TEST_F(BzImageTest, NonRelocatableKernelLoadsAtOneMegabyte) {
     BzImageSpec image;
     image.relocatable = 0;
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_TRUE(loaded) << loaded.error().message();
     EXPECT_EQ(loaded->bsp.rip, 0x100200U);
     EXPECT_EQ(peek<uint8_t>(*memory_, 0x100000), pattern(1, 0x42)[0]);
@@ -138,7 +118,7 @@ TEST_F(BzImageTest, NonRelocatableKernelLoadsAtOneMegabyte) {
 TEST_F(BzImageTest, SetupSectsZeroMeansFour) {
     BzImageSpec image;
     image.setup_sects = 0;
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_TRUE(loaded) << loaded.error().message();
     Bytes const payload = pattern(image.payload_size, 0x42);
     EXPECT_EQ(peek<uint8_t>(*memory_, image.pref_address + 1), payload[1]);
@@ -148,7 +128,7 @@ TEST_F(BzImageTest, SetupSectsZeroMeansFour) {
 TEST_F(BzImageTest, RejectsProtocolWithout64BitEntry) {
     BzImageSpec image;
     image.version = 0x020b;
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_FALSE(loaded);
     EXPECT_NE(
         loaded.error().message().find("kernel too old: boot protocol 2.11 lacks 64-bit entry"),
@@ -157,7 +137,7 @@ TEST_F(BzImageTest, RejectsProtocolWithout64BitEntry) {
 
     image.version = 0x020f;
     image.xloadflags = 0;
-    loaded = load(image);
+    loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("XLF_KERNEL_64"), std::string::npos);
 }
@@ -165,7 +145,7 @@ TEST_F(BzImageTest, RejectsProtocolWithout64BitEntry) {
 TEST_F(BzImageTest, RejectsZImage) {
     BzImageSpec image;
     image.loadflags = 0;
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("LOADED_HIGH"), std::string::npos);
 }
@@ -173,8 +153,8 @@ TEST_F(BzImageTest, RejectsZImage) {
 TEST_F(BzImageTest, RejectsCommandLineLongerThanCmdlineSize) {
     BzImageSpec image;
     image.cmdline_size = 16;
-    EXPECT_TRUE(load(image, std::string(16, 'x')));
-    auto loaded = load(image, std::string(17, 'x'));
+    EXPECT_TRUE(load(make_bzimage(image), std::string(16, 'x')));
+    auto loaded = load(make_bzimage(image), std::string(17, 'x'));
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("17 bytes long"), std::string::npos);
 }
@@ -182,7 +162,7 @@ TEST_F(BzImageTest, RejectsCommandLineLongerThanCmdlineSize) {
 TEST_F(BzImageTest, RejectsTruncatedPayload) {
     BzImageSpec image;
     image.syssize = 0x400; // promises 16 KiB, the file holds 12 KiB
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("truncated"), std::string::npos);
 }
@@ -190,8 +170,7 @@ TEST_F(BzImageTest, RejectsTruncatedPayload) {
 TEST_F(BzImageTest, RejectsHeaderCutOff) {
     Bytes image = make_bzimage({});
     image.resize(0x240);
-    BootSpec spec{files_.write("short", image), {}, "", 0};
-    auto loaded = load_kernel(*memory_, spec);
+    auto loaded = load(image);
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("beyond the end of the file"), std::string::npos)
         << loaded.error().message();
@@ -200,18 +179,26 @@ TEST_F(BzImageTest, RejectsHeaderCutOff) {
 TEST_F(BzImageTest, RejectsKernelWhoseWorkingMemoryExceedsRam) {
     BzImageSpec image;
     image.init_size = 0x4000000; // 64 MiB from 16 MiB: past the end of a 64 MiB guest
-    auto loaded = load(image);
+    auto loaded = load(make_bzimage(image), "console=ttyS0");
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("is not in guest RAM"), std::string::npos)
         << loaded.error().message();
 }
 
+TEST_F(BzImageTest, RejectsPreferredAddressBeyondAnyRam) {
+    BzImageSpec image;
+    image.pref_address = 1ULL << 62; // aligning this up must not wrap around to low memory
+    auto loaded = load(make_bzimage(image));
+    ASSERT_FALSE(loaded);
+    EXPECT_NE(loaded.error().message().find("beyond any guest RAM"), std::string::npos)
+        << loaded.error().message();
+}
+
 TEST_F(BzImageTest, RejectsInitrdThatDoesNotFitAndNamesSizes) {
-    auto loaded = load({}, "", pattern(41 * MiB, 3));
+    auto loaded = load(make_bzimage({}), "", pattern(41 * MiB, 3));
     ASSERT_FALSE(loaded);
     auto const& message = loaded.error().message();
-    EXPECT_NE(message.find("initrd " + files_.directory() + "/initrd: too large"),
-              std::string::npos)
+    EXPECT_NE(message.find("initrd " + initrd_path() + ": too large"), std::string::npos)
         << message;
     EXPECT_NE(message.find(std::to_string(41 * MiB)), std::string::npos) << message;
 }

@@ -14,14 +14,8 @@ using test::peek;
 constexpr uint64_t kGdt = 0x500;
 constexpr uint64_t kPml4 = 0x9000;
 
-class EntryStateTest : public ::testing::Test {
+class EntryStateTest : public test::LoaderTest {
 protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(16 * MiB);
-        ASSERT_TRUE(memory) << memory.error().message();
-        memory_ = std::move(*memory);
-    }
-
     // A 4-level walk (Intel SDM Vol. 3A 4.5) that stops at a 2 MiB page; 0 if not present.
     uint64_t translate(uint64_t cr3, uint64_t linear) {
         uint64_t const pml4e = peek<uint64_t>(*memory_, cr3 + ((linear >> 39) & 511) * 8);
@@ -37,8 +31,6 @@ protected:
             return 0;
         return (pde & ~0x1fffffULL) | (linear & 0x1fffff);
     }
-
-    std::unique_ptr<GuestMemory> memory_;
 };
 
 TEST_F(EntryStateTest, GdtHoldsFlatCodeAndDataDescriptors) {

@@ -22,14 +22,8 @@ ElfSpec pvh_elf_at(uint64_t paddr, Bytes data, uint64_t memsz = 0) {
                      {.paddr = paddr, .vaddr = paddr, .data = std::move(data), .memsz = memsz}}};
 }
 
-class LoaderErrorTest : public ::testing::Test {
+class LoaderErrorTest : public LoaderTest {
 protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(64 * MiB);
-        ASSERT_TRUE(memory) << memory.error().message();
-        memory_ = std::move(*memory);
-    }
-
     // Loads `kernel` and returns the error message ("" if it loaded).
     std::string error_for(Bytes const& kernel) {
         return error_for_path(files_.write("kernel", kernel));
@@ -44,9 +38,6 @@ protected:
         EXPECT_EQ(message.rfind("loading kernel " + path, 0), 0U) << message;
         return message;
     }
-
-    TempFiles files_;
-    std::unique_ptr<GuestMemory> memory_;
 };
 
 #define EXPECT_ERROR_MENTIONS(message, text)                                                       \

@@ -13,7 +13,6 @@ using namespace test;
 
 constexpr uint64_t kInfo = 0x6000;
 constexpr uint64_t kLoad = 0x100000;
-constexpr uint64_t kRamSize = 64 * MiB;
 
 // Flags: bit 0 page-aligned modules, bit 1 memory information.
 constexpr uint32_t kTypicalFlags = 0x3;
@@ -28,24 +27,7 @@ ElfSpec multiboot_elf(uint32_t flags = kTypicalFlags) {
             .segments = {{.paddr = kLoad, .vaddr = 0xc0100000, .data = text, .memsz = 0x3000}}};
 }
 
-class MultibootTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(kRamSize);
-        ASSERT_TRUE(memory) << memory.error().message();
-        memory_ = std::move(*memory);
-    }
-
-    Result<LoadedKernel> load(Bytes const& kernel, std::optional<Bytes> initrd = {}) {
-        BootSpec spec{files_.write("kernel.elf", kernel), {}, "test=1", 0};
-        if (initrd)
-            spec.initrd_path = files_.write("module.bin", *initrd);
-        return load_kernel(*memory_, spec);
-    }
-
-    TempFiles files_;
-    std::unique_ptr<GuestMemory> memory_;
-};
+using MultibootTest = LoaderTest;
 
 TEST_F(MultibootTest, EntersProtectedModeWithMagicAndInfo) {
     auto loaded = load(make_elf(multiboot_elf()));
@@ -65,7 +47,7 @@ TEST_F(MultibootTest, EntersProtectedModeWithMagicAndInfo) {
 
 TEST_F(MultibootTest, InfoHasMemoryCmdlineModuleMmapAndName) {
     Bytes const module = pattern(0x2100, 8);
-    auto loaded = load(make_elf(multiboot_elf()), module);
+    auto loaded = load(make_elf(multiboot_elf()), "test=1", module);
     ASSERT_TRUE(loaded) << loaded.error().message();
     uint32_t const flags = peek<uint32_t>(*memory_, kInfo);
     for (uint32_t bit : {0, 2, 3, 6, 9})
@@ -80,8 +62,7 @@ TEST_F(MultibootTest, InfoHasMemoryCmdlineModuleMmapAndName) {
     uint32_t const start = peek<uint32_t>(*memory_, mod);
     EXPECT_EQ(start % 4096, 0U);
     EXPECT_EQ(peek<uint32_t>(*memory_, mod + 4), start + module.size());
-    EXPECT_EQ(peek_string(*memory_, peek<uint32_t>(*memory_, mod + 8)),
-              files_.directory() + "/module.bin");
+    EXPECT_EQ(peek_string(*memory_, peek<uint32_t>(*memory_, mod + 8)), initrd_path());
     EXPECT_EQ(peek<uint8_t>(*memory_, start + 0x20ff), module.back());
 }
 

@@ -39,29 +39,12 @@ ElfSpec pvh_elf(bool is_64bit) {
     return spec;
 }
 
-class PvhTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(64 * MiB);
-        ASSERT_TRUE(memory) << memory.error().message();
-        memory_ = std::move(*memory);
-    }
-
-    Result<LoadedKernel> load(ElfSpec const& elf, std::optional<Bytes> initrd = {}) {
-        BootSpec spec{files_.write("vmlinux", make_elf(elf)), {}, "root=/dev/vda", 0xe0000};
-        if (initrd)
-            spec.initrd_path = files_.write("initrd", *initrd);
-        return load_kernel(*memory_, spec);
-    }
-
-    TempFiles files_;
-    std::unique_ptr<GuestMemory> memory_;
-};
+using PvhTest = LoaderTest;
 
 TEST_F(PvhTest, LoadsSegmentsAtPhysicalAddressesAndZeroesBss) {
     // Dirty the bss first: the loader must clear it, not rely on fresh RAM.
     ASSERT_TRUE(memory_->write(kKernelAddress + 0x3000, Bytes(16, 0xff)));
-    auto loaded = load(pvh_elf(true));
+    auto loaded = load(make_elf(pvh_elf(true)));
     ASSERT_TRUE(loaded) << loaded.error().message();
     EXPECT_EQ(loaded->format, KernelFormat::PvhElf);
     Bytes const text = pattern(0x2000, 5);
@@ -72,7 +55,7 @@ TEST_F(PvhTest, LoadsSegmentsAtPhysicalAddressesAndZeroesBss) {
 }
 
 TEST_F(PvhTest, EntersFlatProtectedModeWithStartInfoInEbx) {
-    auto loaded = load(pvh_elf(true));
+    auto loaded = load(make_elf(pvh_elf(true)));
     ASSERT_TRUE(loaded) << loaded.error().message();
     auto const& cpu = loaded->bsp;
     EXPECT_EQ(cpu.rip, kEntry);
@@ -99,7 +82,7 @@ TEST_F(PvhTest, EntersFlatProtectedModeWithStartInfoInEbx) {
 
 TEST_F(PvhTest, WritesStartInfoWithModuleCmdlineRsdpAndMemmap) {
     Bytes const initrd = pattern(0x3456, 7);
-    auto loaded = load(pvh_elf(true), initrd);
+    auto loaded = load(make_elf(pvh_elf(true)), "root=/dev/vda", initrd, 0xe0000);
     ASSERT_TRUE(loaded) << loaded.error().message();
     EXPECT_EQ(peek<uint32_t>(*memory_, kStartInfo + 0), 0x336ec578U);
     EXPECT_EQ(peek<uint32_t>(*memory_, kStartInfo + 4), 1U);
@@ -125,7 +108,7 @@ TEST_F(PvhTest, WritesStartInfoWithModuleCmdlineRsdpAndMemmap) {
 }
 
 TEST_F(PvhTest, Elf32WithFourByteNoteWorks) {
-    auto loaded = load(pvh_elf(false));
+    auto loaded = load(make_elf(pvh_elf(false)));
     ASSERT_TRUE(loaded) << loaded.error().message();
     EXPECT_EQ(loaded->bsp.rip, kEntry);
     EXPECT_EQ(peek<uint32_t>(*memory_, kStartInfo + 12), 0U); // no initrd, no module
@@ -134,7 +117,7 @@ TEST_F(PvhTest, Elf32WithFourByteNoteWorks) {
 TEST_F(PvhTest, RejectsEntryOutsideTheImage) {
     ElfSpec elf = pvh_elf(true);
     elf.segments[1].data = make_note("Xen", kPhys32EntryNote, le_bytes(0x900000, 8));
-    auto loaded = load(elf);
+    auto loaded = load(make_elf(elf));
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("outside the loaded segments"), std::string::npos);
 }
@@ -144,7 +127,7 @@ TEST_F(PvhTest, RejectsNoteRunningPastItsSegment) {
     Bytes note = make_note("Xen", kPhys32EntryNote, le_bytes(kEntry, 8));
     put32(note, 4, 0x100); // descsz far beyond the segment
     elf.segments[1].data = note;
-    auto loaded = load(elf);
+    auto loaded = load(make_elf(elf));
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message().find("runs past the end"), std::string::npos);
 }

@@ -219,6 +219,20 @@ std::string default_guest_file(std::string_view name) {
 
 namespace vireo::boot::test {
 
+void LoaderTest::SetUp() {
+    auto memory = GuestMemory::create(kRamSize);
+    ASSERT_TRUE(memory) << memory.error().message();
+    memory_ = std::move(*memory);
+}
+
+Result<LoadedKernel> LoaderTest::load(Bytes const& kernel, std::string cmdline,
+                                      std::optional<Bytes> initrd, uint64_t rsdp) {
+    BootSpec spec{files_.write("kernel", kernel), {}, std::move(cmdline), rsdp};
+    if (initrd)
+        spec.initrd_path = files_.write("initrd", *initrd);
+    return load_kernel(*memory_, spec);
+}
+
 std::string peek_string(GuestMemory const& memory, uint64_t address) {
     std::string text;
     for (uint64_t at = address;; ++at) {

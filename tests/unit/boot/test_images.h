@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "boot/loader.h"
 #include "memory/guest_memory.h"
 
 namespace vireo::boot::test {
@@ -97,6 +98,20 @@ T peek(GuestMemory const& memory, uint64_t address) {
     return value ? *value : T{};
 }
 std::string peek_string(GuestMemory const& memory, uint64_t address);
+
+// A 64 MiB guest and a scratch directory; load() writes the images to files and boots them.
+class LoaderTest : public ::testing::Test {
+protected:
+    static constexpr uint64_t kRamSize = 64ULL << 20;
+
+    void SetUp() override;
+    Result<LoadedKernel> load(Bytes const& kernel, std::string cmdline = "",
+                              std::optional<Bytes> initrd = {}, uint64_t rsdp = 0);
+    std::string initrd_path() const { return files_.directory() + "/initrd"; }
+
+    TempFiles files_;
+    std::unique_ptr<GuestMemory> memory_;
+};
 
 // Where the test suite finds Debian's kernel, produced by the guest image builder.
 std::string default_guest_file(std::string_view name);
