@@ -30,7 +30,10 @@ protected:
         auto memory = GuestMemory::create(512 * MiB);
         ASSERT_TRUE(memory) << memory.error().message();
         memory_ = std::move(*memory);
-        auto loaded = load_kernel(*memory_, {path, {}, "console=ttyS0", 0});
+        BootSpec spec{path, {}, "console=ttyS0", 0};
+        if (std::string const initrd = default_guest_file("initramfs.cpio.gz"); exists(initrd))
+            spec.initrd_path = initrd;
+        auto loaded = load_kernel(*memory_, spec);
         ASSERT_TRUE(loaded) << loaded.error().message();
         loaded_ = std::move(*loaded);
     }
@@ -58,6 +61,13 @@ TEST_F(RealKernel, DebianBzImageLoadsThrough64BitProtocol) {
     EXPECT_EQ(loaded_->bsp.rip, load_address + 0x200U);
     EXPECT_EQ(loaded_->kernel_end, load_address + peek<uint32_t>(memory, kZeroPage + 0x260));
     EXPECT_EQ(peek_string(memory, peek<uint32_t>(memory, kZeroPage + 0x228)), "console=ttyS0");
+    if (loaded_->initrd) {
+        EXPECT_EQ(peek<uint32_t>(memory, kZeroPage + 0x218), loaded_->initrd->first);
+        EXPECT_EQ(peek<uint32_t>(memory, kZeroPage + 0x21c), loaded_->initrd->second);
+        EXPECT_GE(loaded_->initrd->first, loaded_->kernel_end);
+        // gzip magic (RFC 1952 2.3.1) at the start of the initramfs in guest RAM.
+        EXPECT_EQ(peek<uint16_t>(memory, loaded_->initrd->first), 0x8b1f);
+    }
 }
 
 TEST_F(RealKernel, DebianVmlinuxLoadsThroughPvh) {
