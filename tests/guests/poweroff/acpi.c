@@ -7,14 +7,21 @@
 #define RSDP_SEARCH_START 0xe0000u
 #define RSDP_SEARCH_END 0x100000u
 #define RSDP_ALIGNMENT 16
-#define RSDP_CHECKSUMMED_LENGTH 20 /* the ACPI 1.0 part, ACPI 6.5 5.2.5.3 */
+/* ACPI 6.5 5.2.5.3 (Table 5.3): RSDP fields. Revision 2 and later add the XSDT, which an
+ * OS must prefer; vireo provides only the XSDT. */
+#define RSDP_CHECKSUMMED_LENGTH 20 /* the ACPI 1.0 part */
+#define RSDP_REVISION 15
 #define RSDP_RSDT_ADDRESS 16
+#define RSDP_LENGTH 20
+#define RSDP_XSDT_ADDRESS 24
+#define RSDP_FIRST_XSDT_REVISION 2
 /* ACPI 6.5 5.2.6: every table starts with a 36-byte header; the length is at offset 4. */
 #define TABLE_HEADER_LENGTH 36
 #define TABLE_LENGTH 4
 /* ACPI 6.5 5.2.9 (Table 5.9): FADT fields. */
 #define FADT_DSDT 40
 #define FADT_PM1A_CONTROL_BLOCK 64
+#define FADT_X_DSDT 140
 /* ACPI 6.5 20.2.5.4 and 20.2.3: PackageOp, then PkgLength whose top two bits of the first
  * byte count the bytes that follow; BytePrefix, ZeroOp and OneOp encode small integers. */
 #define AML_PACKAGE_OP 0x12
@@ -27,6 +34,11 @@ static uint32_t read32(uint32_t address) {
     uint8_t const* bytes = (uint8_t const*)(uintptr_t)address;
     return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
            (uint32_t)bytes[3] << 24;
+}
+
+/* A 64-bit table address, or 0 when it is beyond what this 32-bit guest reaches. */
+static uint32_t read_address64(uint32_t address) {
+    return read32(address + 4) == 0 ? read32(address) : 0;
 }
 
 static bool checksum_ok(uint32_t address, uint32_t length) {
@@ -47,15 +59,29 @@ static uint32_t find_rsdp(void) {
     return 0;
 }
 
-static uint32_t find_table(uint32_t rsdt, char const* signature) {
-    uint32_t const length = read32(rsdt + TABLE_LENGTH);
-    for (uint32_t entry = TABLE_HEADER_LENGTH; entry + 4 <= length; entry += 4) {
-        uint32_t const table = read32(rsdt + entry);
-        if (memcmp((void const*)(uintptr_t)table, signature, 4) == 0) {
+/* Looks through the XSDT (8-byte entries) or the RSDT (4-byte entries). */
+static uint32_t find_table(uint32_t root, uint32_t entry_size, char const* signature) {
+    uint32_t const length = read32(root + TABLE_LENGTH);
+    for (uint32_t entry = TABLE_HEADER_LENGTH; entry + entry_size <= length; entry += entry_size) {
+        uint32_t const table =
+            entry_size == 8 ? read_address64(root + entry) : read32(root + entry);
+        if (table != 0 && memcmp((void const*)(uintptr_t)table, signature, 4) == 0) {
             return table;
         }
     }
     return 0;
+}
+
+static uint32_t find_fadt(uint32_t rsdp) {
+    uint8_t const revision = *(uint8_t const*)(uintptr_t)(rsdp + RSDP_REVISION);
+    if (revision >= RSDP_FIRST_XSDT_REVISION && checksum_ok(rsdp, read32(rsdp + RSDP_LENGTH))) {
+        uint32_t const xsdt = read_address64(rsdp + RSDP_XSDT_ADDRESS);
+        if (xsdt != 0) {
+            return find_table(xsdt, 8, "FACP");
+        }
+    }
+    uint32_t const rsdt = read32(rsdp + RSDP_RSDT_ADDRESS);
+    return rsdt != 0 ? find_table(rsdt, 4, "FACP") : 0;
 }
 
 /* Finds "_S5_" followed by a package and decodes its first element, SLP_TYPa. */
@@ -95,14 +121,17 @@ bool acpi_find_soft_off(struct acpi_soft_off* result) {
         print("acpi: no RSDP in 0xe0000-0xfffff\n");
         return false;
     }
-    uint32_t const rsdt = read32(rsdp + RSDP_RSDT_ADDRESS);
-    uint32_t const fadt = rsdt != 0 ? find_table(rsdt, "FACP") : 0;
+    uint32_t const fadt = find_fadt(rsdp);
     if (fadt == 0) {
-        print("acpi: no FADT in the RSDT\n");
+        print("acpi: no FADT in the XSDT or RSDT\n");
         return false;
     }
     result->pm1a_control_port = read32(fadt + FADT_PM1A_CONTROL_BLOCK);
-    if (!find_s5_sleep_type(read32(fadt + FADT_DSDT), &result->s5_sleep_type)) {
+    uint32_t dsdt = read32(fadt + FADT_DSDT);
+    if (dsdt == 0 && read32(fadt + TABLE_LENGTH) >= FADT_X_DSDT + 8) {
+        dsdt = read_address64(fadt + FADT_X_DSDT);
+    }
+    if (dsdt == 0 || !find_s5_sleep_type(dsdt, &result->s5_sleep_type)) {
         print("acpi: no \\_S5 package in the DSDT\n");
         return false;
     }
