@@ -57,7 +57,7 @@ struct Msrs {
     uint64_t mtrr_var[16] = {};
 };
 
-struct MsrHooks;
+struct CpuHooks;
 
 // Services a vCPU needs from the rest of the emulator, per VM.
 struct Machine {
@@ -106,7 +106,7 @@ struct Cpu {
     Machine* machine = nullptr;
     IoHandler* io = nullptr;
     BusDevice* local_apic = nullptr; // the LAPIC page, handled per vCPU
-    MsrHooks* msr_hooks = nullptr;   // MSRs owned by the LAPIC (TSC deadline)
+    CpuHooks* hooks = nullptr;       // LAPIC-owned MSRs and CR8 (msr.h)
     unsigned index = 0;
 
     uint64_t rip() const { return regs[kRegRip]; }

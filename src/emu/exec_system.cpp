@@ -90,6 +90,8 @@ void mov_to_cr(Cpu& cpu, Insn const& insn) {
         if ((value & ~0xfULL) != 0)
             raise_gp(0);
         cpu.cr8 = value;
+        if (cpu.hooks != nullptr)
+            cpu.hooks->write_cr8(static_cast<uint8_t>(value));
         interrupts_enabled(cpu); // a lower priority may unmask a pending interrupt
         break;
     default:
@@ -114,7 +116,7 @@ void mov_from_cr(Cpu& cpu, Insn const& insn) {
         value = cpu.cr4;
         break;
     case 8:
-        value = cpu.cr8;
+        value = cpu.hooks != nullptr ? cpu.hooks->read_cr8() : cpu.cr8;
         break;
     default:
         raise_ud();
@@ -293,8 +295,8 @@ void rdmsr(Cpu& cpu, Insn const&) {
     require_cpl0(cpu);
     auto const index = static_cast<uint32_t>(cpu.regs[1]);
     std::optional<uint64_t> value;
-    if (cpu.msr_hooks != nullptr)
-        value = cpu.msr_hooks->read(index);
+    if (cpu.hooks != nullptr)
+        value = cpu.hooks->read_msr(index);
     if (!value)
         value = read_msr(cpu, index);
     if (!value)
@@ -307,8 +309,13 @@ void wrmsr(Cpu& cpu, Insn const&) {
     require_cpl0(cpu);
     auto const index = static_cast<uint32_t>(cpu.regs[1]);
     uint64_t const value = (cpu.regs[0] & 0xffffffff) | (cpu.regs[2] << 32);
-    if (cpu.msr_hooks != nullptr && cpu.msr_hooks->write(index, value))
-        return;
+    if (cpu.hooks != nullptr) {
+        CpuHooks::WriteResult const result = cpu.hooks->write_msr(index, value);
+        if (result == CpuHooks::WriteResult::Fault)
+            raise_gp(0);
+        if (result == CpuHooks::WriteResult::Done)
+            return;
+    }
     if (!write_msr(cpu, index, value))
         raise_gp(0);
 }

@@ -32,7 +32,7 @@ bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
 
 } // namespace
 
-ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions) {
+ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, TraceRing* trace) {
     uint64_t const stop_at = cpu.instructions + max_instructions;
     while (cpu.events.load(std::memory_order_relaxed) == 0) {
         if (cpu.halted)
@@ -41,6 +41,8 @@ ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions) {
             return {ExecStatus::Event};
         GuestFault fault{};
         bool ok = false;
+        if (trace != nullptr)
+            trace->record(cpu.rip());
         try {
             ok = run_block(cpu, cache.find(cpu), fault);
         } catch (GuestFault const& fetch_fault) {

@@ -8,6 +8,7 @@
 #include "emu/block_cache.h"
 #include "emu/cpu.h"
 #include "emu/fault.h"
+#include "emu/trace_ring.h"
 
 namespace vireo::emu {
 
@@ -25,6 +26,7 @@ struct ExecResult {
 
 // Runs until an event is pending, the processor halts or shuts down, or about
 // `max_instructions` have run (whole blocks are run, so a few more may).
-ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions = ~0ULL);
+ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions = ~0ULL,
+                   TraceRing* trace = nullptr);
 
 } // namespace vireo::emu

@@ -18,11 +18,16 @@ std::optional<uint64_t> read_msr(Cpu& cpu, uint32_t index);
 // Returns false when the write must raise #GP.
 bool write_msr(Cpu& cpu, uint32_t index, uint64_t value);
 
-// Hooks for MSRs another component owns (the LAPIC's TSC deadline), set by the vCPU.
-struct MsrHooks {
-    virtual ~MsrHooks() = default;
-    virtual std::optional<uint64_t> read(uint32_t index) = 0;
-    virtual bool write(uint32_t index, uint64_t value) = 0; // false: not handled
+// State another component owns: the LAPIC's base, TSC deadline and task priority (CR8).
+// The vCPU installs an implementation; without one, the CPU keeps these itself.
+struct CpuHooks {
+    virtual ~CpuHooks() = default;
+    // An MSR the hooks implement: its value, or nullopt to fall back to read_msr().
+    virtual std::optional<uint64_t> read_msr(uint32_t index) = 0;
+    enum class WriteResult { NotHandled, Done, Fault };
+    virtual WriteResult write_msr(uint32_t index, uint64_t value) = 0;
+    virtual uint8_t read_cr8() = 0;
+    virtual void write_cr8(uint8_t value) = 0;
 };
 
 } // namespace vireo::emu

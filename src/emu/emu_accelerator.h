@@ -1,0 +1,19 @@
+// vireo's own x86-64 emulator behind the Accelerator interface (`--accel emu`): guest RAM
+// shared with the VMM, one host thread per vCPU running the block executor, and the
+// interrupt controllers and timers of src/irqchip, which KVM would keep in the kernel.
+#pragma once
+
+#include <memory>
+
+#include "accel/accel.h"
+#include "base/result.h"
+
+namespace vireo {
+
+Result<std::unique_ptr<Accelerator>> create_emu_accelerator(AccelConfig const& config);
+
+// Devices that write guest RAM behind the CPUs' backs (DMA) call this so that decoded code
+// in the range is thrown away. A no-op for accelerators other than the emulator.
+void invalidate_emulated_code(Accelerator& accelerator, uint64_t guest_address, uint64_t length);
+
+} // namespace vireo
