@@ -9,13 +9,24 @@ bool InputFeed::offer(std::span<uint8_t const> bytes) {
     return drain();
 }
 
+std::span<uint8_t const> InputFeed::pending() const {
+    return std::span<uint8_t const>(pending_).subspan(delivered_);
+}
+
 bool InputFeed::drain() {
-    if (pending_.empty())
+    if (pending().empty())
         return true;
     if (!receiver_.receive)
         return false; // no device yet: keep the input until one is connected
-    size_t const taken = std::min(receiver_.receive(pending_), pending_.size());
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(taken));
+    delivered_ += std::min(receiver_.receive(pending()), pending().size());
+    if (delivered_ == pending_.size()) {
+        pending_.clear();
+        delivered_ = 0;
+    } else if (delivered_ > pending_.size() / 2) {
+        pending_.erase(pending_.begin(),
+                       pending_.begin() + static_cast<std::ptrdiff_t>(delivered_));
+        delivered_ = 0;
+    }
     return pending_.empty();
 }
 

@@ -35,8 +35,14 @@ public:
     bool ready();
 
 private:
+    std::span<uint8_t const> pending() const;
+
     InputReceiver receiver_;
+    // pending_[delivered_..] waits for the device. The device takes 16 bytes at a time, so
+    // the front is consumed by moving an offset, and the vector is compacted only when that
+    // offset passes its middle.
     std::vector<uint8_t> pending_;
+    size_t delivered_ = 0;
 };
 
 } // namespace vireo

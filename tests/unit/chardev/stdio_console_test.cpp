@@ -110,6 +110,42 @@ TEST_F(PipeConsoleTest, StuckOutputNeverBlocksTheWriter) {
     EXPECT_TRUE(all.ends_with("THE END"));
 }
 
+// Regular files and /dev/null cannot be watched with epoll; the console reads them anyway.
+TEST(StdioConsole, RegularFileInputIsForwarded) {
+    auto loop = test::started_loop();
+    test::TempDir dir;
+    auto const path = dir.file("commands");
+    std::string commands;
+    for (int i = 0; i < 1000; ++i)
+        commands += "echo " + std::to_string(i) + "\n";
+    {
+        UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+        ASSERT_EQ(::write(out.get(), commands.data(), commands.size()),
+                  static_cast<ssize_t>(commands.size()));
+    }
+    UniqueFd input(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd output(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    auto console = Console::create_stdio(input.get(), output.get(), *loop);
+    ASSERT_TRUE(console) << console.error().message();
+    Collector collector;
+    collector.attach(**console);
+    EXPECT_TRUE(collector.has(commands));
+    (*console)->write(test::bytes_of("to /dev/null"));
+}
+
+TEST(StdioConsole, DevNullInputIsJustTheEnd) {
+    auto loop = test::started_loop();
+    UniqueFd input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    Pipe output;
+    auto console = Console::create_stdio(input.get(), output.write_end.get(), *loop);
+    ASSERT_TRUE(console) << console.error().message();
+    Collector collector;
+    collector.attach(**console);
+    (*console)->write(test::bytes_of("ok"));
+    EXPECT_EQ(test::read_exactly(output.read_end.get(), 2), "ok");
+    EXPECT_TRUE(collector.text.empty());
+}
+
 class PtyConsoleTest : public ::testing::Test {
 protected:
     void SetUp() override {
