@@ -125,10 +125,12 @@ void BlockCache::retire(std::unique_ptr<Block> block) {
     if (retired_.size() >= kMaxRetired) {
         jump_.fill(JumpEntry{});
         retired_.clear();
+        ++generation_;
     }
 }
 
 void BlockCache::clear() {
+    ++generation_;
     jump_.fill(JumpEntry{});
     retired_.clear();
     blocks_.clear();

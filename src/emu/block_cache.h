@@ -25,6 +25,18 @@ struct Block {
     uint32_t words[2] = {0, 0};
     std::unique_ptr<Insn[]> insns;
 
+    // Block chaining: the last two successors this block jumped to, so the executor can go
+    // on without a look-up. A link holds while the TLB and the cache are at the generations
+    // it was made in.
+    struct Link {
+        uint64_t rip = ~0ULL;
+        Block const* block = nullptr;
+        uint64_t tlb_generation = 0;
+        uint64_t cache_generation = 0;
+    };
+    mutable Link links[2];
+    mutable uint8_t next_link = 0;
+
     bool valid(CodePages& code_pages) const {
         return code_pages.word(pages[0]).load(std::memory_order_relaxed) == words[0] &&
                code_pages.word(pages[1]).load(std::memory_order_relaxed) == words[1];
@@ -43,6 +55,8 @@ public:
 
     void clear();
     size_t size() const { return blocks_.size(); }
+    // Advances when blocks are freed, which breaks links to them.
+    uint64_t generation() const { return generation_; }
 
     // The most instructions in a block, so that one block cannot hold up interrupts long.
     static constexpr uint32_t kMaxInstructions = 128;
@@ -64,6 +78,7 @@ private:
     // Replaced blocks stay allocated until the jump cache is next emptied, which is the only
     // place still pointing at them.
     std::vector<std::unique_ptr<Block>> retired_;
+    uint64_t generation_ = 1;
 };
 
 // The linear address of CS:RIP.

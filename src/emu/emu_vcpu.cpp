@@ -72,6 +72,19 @@ Result<void> EmuVcpu::set_state(x86::CpuState const& state) {
 
 void EmuVcpu::poll_timers() {
     uint64_t const now = clock_.now_ns();
+    if (trace_enabled(TraceCategory::Emu) && now >= next_report_ns_) {
+        // About once a second: the guest's speed and where it is.
+        if (next_report_ns_ != 0) {
+            double const seconds = static_cast<double>(now - last_report_ns_) / 1e9;
+            VIREO_TRACE(Emu, "cpu{} {:.1f} MIPS, {} instructions, rip {:#x}, {} blocks", cpu_.index,
+                        static_cast<double>(cpu_.instructions - last_report_instructions_) /
+                            seconds / 1e6,
+                        cpu_.instructions, cpu_.rip(), cache_.size());
+        }
+        last_report_ns_ = now;
+        last_report_instructions_ = cpu_.instructions;
+        next_report_ns_ = now + 1'000'000'000;
+    }
     if (auto const deadline = apic_.next_deadline_ns(); deadline && *deadline <= now)
         apic_.update_timers(now);
     // The BSP's thread drives the shared PIT.

@@ -60,6 +60,9 @@ private:
     irqchip::LocalApic& apic_;
     irqchip::Clock const& clock_;
     bool wait_for_sipi_ = false;
+    uint64_t next_report_ns_ = 0;
+    uint64_t last_report_ns_ = 0;
+    uint64_t last_report_instructions_ = 0;
     std::mutex mutex_;
     std::condition_variable wake_;
 };

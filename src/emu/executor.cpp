@@ -30,26 +30,59 @@ bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
     return true;
 }
 
+// The successor of `previous` at the current RIP if `previous` has a link to it that still
+// holds, else nullptr. Links are only used in 64-bit mode, where RIP is the linear address.
+Block const* follow_link(Cpu& cpu, BlockCache const& cache, Block const* previous) {
+    if (previous == nullptr || cpu.code_mode != CodeMode::Bits64)
+        return nullptr;
+    uint64_t const rip = cpu.rip();
+    for (Block::Link const& link : previous->links) {
+        if (link.rip == rip && link.tlb_generation == cpu.tlb.generation() &&
+            link.cache_generation == cache.generation()) {
+            Block const* next = link.block;
+            if (next->mode == cpu.code_mode && next->valid(*cpu.machine->code_pages))
+                return next;
+            return nullptr;
+        }
+    }
+    return nullptr;
+}
+
+void add_link(Cpu& cpu, BlockCache const& cache, Block const* previous, Block const* next) {
+    if (previous == nullptr || cpu.code_mode != CodeMode::Bits64)
+        return;
+    Block::Link& link = previous->links[previous->next_link++ & 1];
+    link = {cpu.rip(), next, cpu.tlb.generation(), cache.generation()};
+}
+
 } // namespace
 
 ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, TraceRing* trace) {
     uint64_t const stop_at = cpu.instructions + max_instructions;
+    Block const* previous = nullptr;
     while (cpu.events.load(std::memory_order_relaxed) == 0) {
         if (cpu.halted)
             return {ExecStatus::Halted};
         if (cpu.instructions >= stop_at)
             return {ExecStatus::Event};
-        GuestFault fault{};
-        bool ok = false;
         if (trace != nullptr)
             trace->record(cpu.rip());
-        try {
-            ok = run_block(cpu, cache.find(cpu), fault);
-        } catch (GuestFault const& fetch_fault) {
-            fault = fetch_fault; // the first instruction could not be fetched
+        GuestFault fault{};
+        Block const* block = follow_link(cpu, cache, previous);
+        if (block == nullptr) {
+            try {
+                block = &cache.find(cpu);
+            } catch (GuestFault const& fetch_fault) {
+                fault = fetch_fault; // the first instruction could not be fetched
+            }
+            if (block != nullptr)
+                add_link(cpu, cache, previous, block);
         }
-        if (ok)
+        if (block != nullptr && run_block(cpu, *block, fault)) {
+            previous = block;
             continue;
+        }
+        previous = nullptr;
         if (cpu.stop_on_exception)
             return {ExecStatus::Exception, fault};
         if (!deliver_exception(cpu, fault))

@@ -71,43 +71,7 @@ uint64_t FlagState::arith() const {
            (zf() ? x86::kFlagZf : 0) | (sf() ? x86::kFlagSf : 0) | (of() ? x86::kFlagOf : 0);
 }
 
-bool FlagState::condition(unsigned cc) const {
-    // Compare-and-branch is the hottest pattern: answer it straight from the operands.
-    if (op_ == FlagOp::Sub) {
-        uint64_t const m = size_mask(size_);
-        uint64_t const a = a_ & m;
-        uint64_t const b = b_ & m;
-        int64_t const sa = sign_extend(a, size_);
-        int64_t const sb = sign_extend(b, size_);
-        bool result = false;
-        switch (cc >> 1) {
-        case 0:
-            result = of();
-            break;
-        case 1:
-            result = a < b;
-            break;
-        case 2:
-            result = a == b;
-            break;
-        case 3:
-            result = a <= b;
-            break;
-        case 4:
-            result = sf();
-            break;
-        case 5:
-            result = pf();
-            break;
-        case 6:
-            result = sa < sb;
-            break;
-        case 7:
-            result = sa <= sb;
-            break;
-        }
-        return result != ((cc & 1) != 0);
-    }
+bool FlagState::slow_condition(unsigned cc) const {
     bool result = false;
     switch (cc >> 1) {
     case 0:

@@ -37,6 +37,11 @@ constexpr int64_t sign_extend(uint64_t value, unsigned bytes) {
     return static_cast<int64_t>(value << shift) >> shift;
 }
 
+// The parity flag reflects the low byte only (Intel SDM Vol. 1 3.4.3.1).
+inline bool even_parity(uint64_t value) {
+    return (__builtin_popcount(static_cast<unsigned>(value & 0xff)) & 1) == 0;
+}
+
 class FlagState {
 public:
     // Records an arithmetic result; `a` is the destination before, `b` the source.
@@ -66,6 +71,11 @@ public:
     }
     // Changes only the arithmetic flags in `mask` (shifts, BT, MUL...), keeping the others.
     void set_arith(uint64_t mask, uint64_t values) {
+        if ((mask & kArithFlags) == kArithFlags) { // nothing of the old flags survives
+            rflags_ = (rflags_ & ~mask) | (values & mask);
+            op_ = FlagOp::Eager;
+            return;
+        }
         uint64_t const current = rflags();
         rflags_ = (current & ~mask) | (values & mask);
         op_ = FlagOp::Eager;
@@ -94,11 +104,77 @@ public:
     bool af() const;
 
     // Evaluates condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc opcodes, Intel SDM
-    // Vol. 1 Appendix B).
-    bool condition(unsigned cc) const;
+    // Vol. 1 Appendix B). CMP and TEST followed by a branch are the hot cases: answered
+    // inline from the recorded operands.
+    bool condition(unsigned cc) const {
+        if (op_ == FlagOp::Sub)
+            return compare_condition(cc);
+        if (op_ == FlagOp::Logic && (cc >> 1) != 5) {
+            uint64_t const r = result_ & size_mask(size_);
+            bool const zero = r == 0;
+            bool const sign = (r & sign_bit(size_)) != 0;
+            bool result = false;
+            switch (cc >> 1) {
+            case 2:
+                result = zero;
+                break; // E
+            case 3:
+                result = zero;
+                break; // BE: CF is 0
+            case 4:
+                result = sign;
+                break; // S
+            case 6:
+                result = sign;
+                break; // L: OF is 0
+            case 7:
+                result = zero || sign;
+                break; // LE
+            default:
+                result = false;
+                break; // O, B: OF and CF are 0
+            }
+            return result != ((cc & 1) != 0);
+        }
+        return slow_condition(cc);
+    }
 
 private:
     uint64_t arith() const;
+    bool compare_condition(unsigned cc) const {
+        uint64_t const m = size_mask(size_);
+        uint64_t const a = a_ & m;
+        uint64_t const b = b_ & m;
+        bool result = false;
+        switch (cc >> 1) {
+        case 0:
+            result = of();
+            break;
+        case 1:
+            result = a < b;
+            break;
+        case 2:
+            result = a == b;
+            break;
+        case 3:
+            result = a <= b;
+            break;
+        case 4:
+            result = ((a - b) & sign_bit(size_)) != 0;
+            break;
+        case 5:
+            result = even_parity(a - b);
+            break;
+        case 6:
+            result = sign_extend(a, size_) < sign_extend(b, size_);
+            break;
+        default:
+            result = sign_extend(a, size_) <= sign_extend(b, size_);
+            break;
+        }
+        return result != ((cc & 1) != 0);
+    }
+    bool slow_condition(unsigned cc) const;
 
     uint64_t a_ = 0;
     uint64_t b_ = 0;
@@ -108,10 +184,5 @@ private:
     uint8_t size_ = 8;
     bool carry_ = false;
 };
-
-// The parity flag reflects the low byte only (Intel SDM Vol. 1 3.4.3.1).
-inline bool even_parity(uint64_t value) {
-    return (__builtin_popcount(static_cast<unsigned>(value & 0xff)) & 1) == 0;
-}
 
 } // namespace vireo::emu

@@ -3,6 +3,7 @@
 namespace vireo::emu {
 
 void Tlb::flush_all() {
+    ++generation_;
     has_large_pages_ = false;
     for (auto& user : entries_)
         for (auto& table : user)
@@ -11,6 +12,7 @@ void Tlb::flush_all() {
 }
 
 void Tlb::flush_non_global() {
+    ++generation_;
     for (auto& user : entries_)
         for (auto& table : user)
             for (auto& entry : table)
@@ -19,6 +21,7 @@ void Tlb::flush_non_global() {
 }
 
 void Tlb::flush_page(uint64_t virtual_address) {
+    ++generation_;
     // INVLPG drops the whole translation that holds the address, even a 2 MiB or 1 GiB page
     // (Intel SDM Vol. 3A 4.10.4.1); such pages are entered here per 4 KiB piece, so every
     // piece of a large page containing the address goes.

@@ -43,7 +43,12 @@ public:
     // must look for other pieces of that page.
     void note_large_page() { has_large_pages_ = true; }
 
+    // Advances whenever translations may have changed (not when entries are merely added):
+    // chained blocks check it to know their successor's translation still holds.
+    uint64_t generation() const { return generation_; }
+
 private:
+    uint64_t generation_ = 0;
     bool has_large_pages_ = false;
     TlbEntry entries_[2][3][kTlbSize];
 };
