@@ -101,11 +101,8 @@ inline constexpr uint32_t kIcrHighWritable = 0xff000000;
 // Divide configuration register: bits 0, 1 and 3 (Intel SDM Vol. 3A 11.5.4, Figure 11-10).
 inline constexpr uint32_t kDivideWritable = 0xb;
 
-// IA32_APIC_BASE (Intel SDM Vol. 3A 11.4.4, Figure 11-5).
-inline constexpr uint64_t kApicBaseBsp = 1ULL << 8;
-inline constexpr uint64_t kApicBaseExtd = 1ULL << 10; // x2APIC mode: not offered
-inline constexpr uint64_t kApicBaseEnable = 1ULL << 11;
+// IA32_APIC_BASE (Intel SDM Vol. 3A 11.4.4, Figure 11-5): the BSP, x2APIC and enable bits
+// are x86::kApicBase*; bits 7:0 and 9 are reserved.
 inline constexpr uint64_t kApicBaseReserved = 0xffULL | (1ULL << 9);
-inline constexpr uint64_t kApicBaseAddressMask = ~0xfffULL;
 
 } // namespace vireo::irqchip::apic

@@ -6,6 +6,7 @@
 #include "irqchip/apic_bus.h"
 #include "irqchip/clock.h"
 #include "x86/pc_layout.h"
+#include "x86/registers.h"
 
 namespace vireo::irqchip {
 
@@ -17,9 +18,9 @@ constexpr unsigned kMaxXApicId = 0xfe;
 // IA32_APIC_BASE after reset: enabled, at the default base, BSP flag on processor 0
 // (Intel SDM Vol. 3A 11.4.4).
 uint64_t initial_apic_base(unsigned index) {
-    uint64_t base = pc::kLocalApicAddress | apic::kApicBaseEnable;
+    uint64_t base = pc::kLocalApicAddress | x86::kApicBaseEnable;
     if (index == 0)
-        base |= apic::kApicBaseBsp;
+        base |= x86::kApicBaseBsp;
     return base;
 }
 

@@ -23,6 +23,7 @@
 #include "irqchip/apic_timer.h"
 #include "irqchip/apic_types.h"
 #include "irqchip/vector_set.h"
+#include "x86/registers.h"
 
 namespace vireo::irqchip {
 
@@ -124,7 +125,7 @@ private:
     void record_error_locked(uint32_t error);
     void deliver_lvt_locked(apic::Lvt entry);
     void lint_edge_locked(LintPin pin);
-    bool hardware_enabled_locked() const { return (apic_base_ & apic::kApicBaseEnable) != 0; }
+    bool hardware_enabled_locked() const { return (apic_base_ & x86::kApicBaseEnable) != 0; }
     std::optional<uint8_t> deliverable_vector_locked() const;
     bool extint_pending_locked() const;
     uint8_t ppr_locked() const;

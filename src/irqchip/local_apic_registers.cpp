@@ -6,6 +6,7 @@
 #include "irqchip/apic_bus.h"
 #include "irqchip/clock.h"
 #include "irqchip/local_apic.h"
+#include "x86/registers.h"
 
 namespace vireo::irqchip {
 
@@ -345,12 +346,12 @@ uint64_t LocalApic::apic_base() const {
 }
 
 bool LocalApic::write_apic_base(uint64_t value) {
-    if ((value & (apic::kApicBaseReserved | apic::kApicBaseExtd)) != 0)
+    if ((value & (apic::kApicBaseReserved | x86::kApicBaseX2Apic)) != 0)
         return false;
     std::lock_guard lock(mutex_);
     bool const was_enabled = hardware_enabled_locked();
     // The BSP flag is read-only (Intel SDM Vol. 3A 11.4.4).
-    apic_base_ = (value & ~apic::kApicBaseBsp) | (apic_base_ & apic::kApicBaseBsp);
+    apic_base_ = (value & ~x86::kApicBaseBsp) | (apic_base_ & x86::kApicBaseBsp);
     // Disabling the APIC returns it to its power-up state (Intel SDM Vol. 3A 11.4.3).
     if (was_enabled != hardware_enabled_locked())
         reset_locked();

@@ -1,5 +1,6 @@
 // Local APIC acceptance, priorities, INTA and EOI (Intel SDM Vol. 3A 11.8).
 #include "irqchip_test_util.h"
+#include "x86/registers.h"
 
 namespace vireo::irqchip::test {
 namespace {
@@ -155,8 +156,8 @@ TEST(LocalApicPriority, VersionAndResetValues) {
     EXPECT_EQ(system[0].read_register(apic::kVersion), 0x00050014U);
     EXPECT_EQ(system[1].read_register(apic::kId), 1U << 24);
     EXPECT_EQ(system[1].read_register(apic::kLvtLint0), apic::kLvtMasked);
-    EXPECT_EQ(system[0].apic_base(), 0xfee00000U | apic::kApicBaseEnable | apic::kApicBaseBsp);
-    EXPECT_EQ(system[1].apic_base(), 0xfee00000U | apic::kApicBaseEnable);
+    EXPECT_EQ(system[0].apic_base(), 0xfee00000U | x86::kApicBaseEnable | x86::kApicBaseBsp);
+    EXPECT_EQ(system[1].apic_base(), 0xfee00000U | x86::kApicBaseEnable);
 }
 
 TEST(LocalApicPriority, MmioAccessesUseAlignedDwords) {
@@ -177,13 +178,13 @@ TEST(LocalApicPriority, ApicBaseRejectsReservedBitsAndX2Apic) {
     ApicSystem system(1);
     LocalApic& apic = system[0];
     uint64_t const base = apic.apic_base();
-    EXPECT_FALSE(apic.write_apic_base(base | apic::kApicBaseExtd));
+    EXPECT_FALSE(apic.write_apic_base(base | x86::kApicBaseX2Apic));
     EXPECT_FALSE(apic.write_apic_base(base | 0x1));
     EXPECT_EQ(apic.apic_base(), base);
     // Disabling resets the APIC; it then takes no messages.
-    EXPECT_TRUE(apic.write_apic_base(base & ~apic::kApicBaseEnable));
+    EXPECT_TRUE(apic.write_apic_base(base & ~x86::kApicBaseEnable));
     EXPECT_FALSE(apic.deliver(Interrupt{.mode = DeliveryMode::Nmi}));
-    EXPECT_EQ(apic.apic_base() & apic::kApicBaseBsp, apic::kApicBaseBsp);
+    EXPECT_EQ(apic.apic_base() & x86::kApicBaseBsp, x86::kApicBaseBsp);
 }
 
 class FakeExtInt final : public ExtIntController {

@@ -10,7 +10,7 @@ constexpr uint16_t kChannel2 = 0x42;
 constexpr uint16_t kControl = 0x43;
 constexpr uint16_t kPortB = 0x61;
 // Linux's LATCH for HZ=250: (PIT_TICK_RATE + HZ / 2) / HZ.
-constexpr uint16_t kLatch = 4773;
+constexpr uint64_t kLatch = 4773;
 
 uint64_t pit_ns(uint64_t ticks) {
     return ns_for_ticks(ticks, kPitHz);
