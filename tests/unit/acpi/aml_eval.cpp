@@ -65,9 +65,9 @@ private:
     Result<Value> evaluate(Term const& term) {
         switch (term.kind) {
         case Term::Kind::Integer:
-            return Value{term.value};
+            return Value::of(term.value);
         case Term::Kind::Buffer:
-            return Value{term.data};
+            return Value::of(term.data);
         case Term::Kind::Arg:
             if (term.value >= args_.size())
                 return make_error("Arg{} is not passed", term.value);
@@ -76,12 +76,12 @@ private:
             return read_field(term.name);
         case Term::Kind::LNot: {
             Value const operand = TRY(evaluate(term.children.at(0)));
-            return Value{TRY(integer(operand)) == 0 ? ~0ULL : 0};
+            return Value::of(TRY(integer(operand)) == 0 ? ~0ULL : 0);
         }
         case Term::Kind::LEqual: {
             Value const left = TRY(evaluate(term.children.at(0)));
             Value const right = TRY(evaluate(term.children.at(1)));
-            return Value{left == right ? ~0ULL : 0};
+            return Value::of(left == right ? ~0ULL : 0);
         }
         case Term::Kind::Or: {
             Value const left = TRY(evaluate(term.children.at(0)));
@@ -89,7 +89,7 @@ private:
             uint64_t const value = TRY(integer(left)) | TRY(integer(right));
             if (!term.name.empty())
                 TRY(write_field(term.name, value));
-            return Value{value};
+            return Value::of(value);
         }
         default:
             return make_error("cannot evaluate term kind {}", static_cast<int>(term.kind));
@@ -97,16 +97,16 @@ private:
     }
 
     static Result<uint64_t> integer(Value const& value) {
-        if (auto const* number = std::get_if<uint64_t>(&value))
-            return *number;
-        return make_error("expected an integer, got a buffer");
+        if (value.type != Value::Type::Integer)
+            return make_error("expected an integer, got a buffer");
+        return value.integer;
     }
 
     Result<std::vector<uint8_t>*> field_bytes(std::string const& name, Field& field) {
-        auto* buffer = std::get_if<std::vector<uint8_t>>(&args_[field.arg]);
-        if (buffer == nullptr || field.byte_offset + 4 > buffer->size())
+        Value& arg = args_[field.arg];
+        if (arg.type != Value::Type::Buffer || field.byte_offset + 4 > arg.buffer.size())
             return make_error("field {} lies outside its buffer", name);
-        return buffer;
+        return &arg.buffer;
     }
 
     Result<Value> read_field(std::string const& name) {
@@ -117,7 +117,7 @@ private:
         uint64_t value = 0;
         for (size_t i = 0; i < 4; ++i)
             value |= uint64_t{bytes[found->second.byte_offset + i]} << (8 * i);
-        return Value{value};
+        return Value::of(value);
     }
 
     Result<void> write_field(std::string const& name, uint64_t value) {

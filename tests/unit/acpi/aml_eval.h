@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <variant>
 #include <vector>
 
 #include "aml_reader.h"
@@ -11,7 +10,17 @@
 
 namespace vireo::acpi::testing {
 
-using Value = std::variant<uint64_t, std::vector<uint8_t>>;
+// An AML object as the evaluator sees it: an Integer or a Buffer.
+struct Value {
+    enum class Type { Integer, Buffer };
+    Type type = Type::Integer;
+    uint64_t integer = 0;
+    std::vector<uint8_t> buffer;
+
+    static Value of(uint64_t number) { return Value{Type::Integer, number, {}}; }
+    static Value of(std::vector<uint8_t> bytes) { return Value{Type::Buffer, 0, std::move(bytes)}; }
+    bool operator==(Value const&) const = default;
+};
 
 Result<Value> run_method(Term const& method, std::vector<Value> args);
 

@@ -172,15 +172,17 @@ TEST_F(Dsdt, OscGrantsEveryPciControlAndRefusesOtherUuids) {
     std::vector<uint8_t> const pci_uuid{0x5b, 0x4d, 0xdb, 0x33, 0xf7, 0x1f, 0x1c, 0x40,
                                         0x96, 0x57, 0x74, 0x41, 0xc0, 0x3d, 0xd7, 0x66};
     auto const asked = osc_capabilities(0, 0x1f, 0x1d);
-    auto const granted = run_method(osc, {pci_uuid, uint64_t{1}, uint64_t{3}, asked});
+    auto const granted =
+        run_method(osc, {Value::of(pci_uuid), Value::of(1), Value::of(3), Value::of(asked)});
     ASSERT_TRUE(granted) << granted.error().message();
-    EXPECT_EQ(std::get<std::vector<uint8_t>>(*granted), asked);
+    EXPECT_EQ(*granted, Value::of(asked));
 
     auto other_uuid = pci_uuid;
     other_uuid[0] ^= 0xff;
-    auto const refused = run_method(osc, {other_uuid, uint64_t{1}, uint64_t{3}, asked});
+    auto const refused =
+        run_method(osc, {Value::of(other_uuid), Value::of(1), Value::of(3), Value::of(asked)});
     ASSERT_TRUE(refused) << refused.error().message();
-    EXPECT_EQ(std::get<std::vector<uint8_t>>(*refused), osc_capabilities(1U << 2, 0x1f, 0x1d));
+    EXPECT_EQ(*refused, Value::of(osc_capabilities(1U << 2, 0x1f, 0x1d)));
 }
 
 TEST_F(Dsdt, EcamIsReservedAsAMotherboardResourceAndMatchesMcfg) {

@@ -13,12 +13,14 @@
 
 namespace vireo::acpi::testing {
 
-// Guest-physical memory holding only the blob.
+// Guest-physical memory holding only the blob: a view, so the blob must outlive it and every
+// span read through it (hence no construction from a temporary blob).
 class GuestImage {
 public:
     explicit GuestImage(AcpiBlob const& blob)
         : base_(blob.guest_address)
         , bytes_(blob.bytes) {}
+    explicit GuestImage(AcpiBlob&&) = delete;
     Result<std::span<uint8_t const>> read(uint64_t address, uint64_t size) const;
     uint64_t base() const { return base_; }
     uint64_t end() const { return base_ + bytes_.size(); }

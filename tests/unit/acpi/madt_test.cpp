@@ -9,7 +9,8 @@ namespace {
 using namespace testing;
 
 Madt madt_for(AcpiConfig const& config) {
-    auto const set = walk_tables(GuestImage(build_or_fail(config)));
+    auto const blob = build_or_fail(config);
+    auto const set = walk_tables(GuestImage(blob));
     EXPECT_TRUE(set) << set.error().message();
     if (!set)
         return {};

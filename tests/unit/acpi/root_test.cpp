@@ -35,7 +35,8 @@ TEST(AcpiRoot, RsdpIsRevision2WithAnXsdtAndNoRsdt) {
 }
 
 TEST(AcpiRoot, XsdtListsExactlyTheDescribedTables) {
-    auto const with_pci = walk_tables(GuestImage(build_or_fail(pci_config())));
+    auto const pci_blob = build_or_fail(pci_config());
+    auto const with_pci = walk_tables(GuestImage(pci_blob));
     ASSERT_TRUE(with_pci) << with_pci.error().message();
     std::set<std::string> listed;
     for (auto const& [signature, table] : with_pci->tables)
@@ -44,14 +45,16 @@ TEST(AcpiRoot, XsdtListsExactlyTheDescribedTables) {
     EXPECT_EQ(listed, (std::set<std::string>{"APIC", "DSDT", "FACP", "MCFG"}));
     EXPECT_EQ(with_pci->xsdt.bytes.size(), 36U + 3 * 8);
 
-    auto const legacy = walk_tables(GuestImage(build_or_fail(legacy_config())));
+    auto const legacy_blob = build_or_fail(legacy_config());
+    auto const legacy = walk_tables(GuestImage(legacy_blob));
     ASSERT_TRUE(legacy) << legacy.error().message();
     EXPECT_FALSE(legacy->tables.contains("MCFG"));
     EXPECT_EQ(legacy->xsdt.bytes.size(), 36U + 2 * 8);
 }
 
 TEST(AcpiRoot, TablesCarryTheirRevisionsAndVireosIds) {
-    auto const set = walk_tables(GuestImage(build_or_fail(pci_config())));
+    auto const blob = build_or_fail(pci_config());
+    auto const set = walk_tables(GuestImage(blob));
     ASSERT_TRUE(set) << set.error().message();
     std::map<std::string, uint8_t> const revisions{
         {"FACP", 6}, {"APIC", 6}, {"DSDT", 2}, {"MCFG", 1}};
@@ -65,7 +68,8 @@ TEST(AcpiRoot, TablesCarryTheirRevisionsAndVireosIds) {
 }
 
 TEST(AcpiRoot, FacsIsAligned64ByteAndVersion2) {
-    auto const set = walk_tables(GuestImage(build_or_fail(legacy_config())));
+    auto const blob = build_or_fail(legacy_config());
+    auto const set = walk_tables(GuestImage(blob));
     ASSERT_TRUE(set) << set.error().message();
     EXPECT_EQ(set->facs_address % 64, 0U);
     EXPECT_EQ(std::string(set->facs.begin(), set->facs.begin() + 4), "FACS");
@@ -75,7 +79,8 @@ TEST(AcpiRoot, FacsIsAligned64ByteAndVersion2) {
 }
 
 TEST(AcpiRoot, TablesDoNotOverlap) {
-    auto const set = walk_tables(GuestImage(build_or_fail(pci_config())));
+    auto const blob = build_or_fail(pci_config());
+    auto const set = walk_tables(GuestImage(blob));
     ASSERT_TRUE(set) << set.error().message();
     std::vector<std::pair<uint64_t, uint64_t>> ranges{
         {set->rsdp, set->rsdp + 36},
