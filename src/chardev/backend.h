@@ -19,9 +19,12 @@ public:
 
     // Guest output; any thread; never blocks for long.
     virtual void write(std::span<uint8_t const> bytes) = 0;
-    // Any thread. Back ends without input ignore these.
+    // Any thread. Back ends without input ignore these; the ones with input take ownership
+    // of the argument, hence by value.
+    // NOLINTNEXTLINE(performance-unnecessary-value-param)
     virtual void set_input(InputReceiver receiver) { (void)receiver; }
     virtual void notify_input_ready() {}
+    // NOLINTNEXTLINE(performance-unnecessary-value-param)
     virtual void set_on_quit(std::function<void()> on_quit) { (void)on_quit; }
     // Stops all event-loop activity and releases what the back end holds outside the
     // process (the terminal mode, the socket file). Idempotent.

@@ -26,7 +26,7 @@ size_t ByteRing::push(std::span<uint8_t const> bytes) {
 
 std::span<uint8_t const> ByteRing::front() const {
     size_t const length = std::min(size_, buffer_.size() - head_);
-    return std::span<uint8_t const>(buffer_.data() + head_, length);
+    return {buffer_.data() + head_, length};
 }
 
 void ByteRing::consume(size_t count) {

@@ -19,7 +19,7 @@ namespace vireo {
 
 class OutputChannel {
 public:
-    static constexpr size_t kDefaultCapacity = 64 * 1024;
+    static constexpr size_t kDefaultCapacity = size_t{64} * 1024;
 
     explicit OutputChannel(size_t capacity = kDefaultCapacity)
         : ring_(capacity) {}

@@ -5,6 +5,8 @@
 
 #include <termios.h>
 
+#include "base/trace.h"
+
 namespace vireo {
 
 namespace {
@@ -40,8 +42,10 @@ Result<void> enter_raw_mode(int fd) {
         g_saved_fd = fd;
         g_raw.store(true);
     }
-    if (!g_atexit_registered.exchange(true))
-        std::atexit(restore_terminal);
+    // Should atexit() fail (only when its table is full), Console's destructor and the
+    // VMM's signal handling still restore the terminal.
+    if (!g_atexit_registered.exchange(true) && std::atexit(restore_terminal) != 0)
+        log_warn("console: cannot register the terminal restore at exit");
     return {};
 }
 

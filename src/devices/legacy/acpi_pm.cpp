@@ -50,7 +50,7 @@ Slice slice(uint64_t offset, std::span<uint8_t const> data, uint64_t reg, unsign
         uint64_t const address = offset + i;
         if (address < reg || address >= reg + width)
             continue;
-        unsigned const shift = static_cast<unsigned>(8 * (address - reg));
+        auto const shift = static_cast<unsigned>(8 * (address - reg));
         result.value |= uint32_t{data[i]} << shift;
         result.mask |= 0xffU << shift;
     }
@@ -153,7 +153,7 @@ AcpiPm::Request AcpiPm::write_registers(uint64_t offset, std::span<uint8_t const
 // PM1 control (ACPI 6.5 4.8.3.2.1): SLP_EN starts the transition to the sleep state that
 // SLP_TYP selects; SLP_EN and GBL_RLS are write-only and read as zero; SCI_EN stays set.
 AcpiPm::Request AcpiPm::write_control(uint16_t value, uint16_t mask) {
-    uint16_t const merged = static_cast<uint16_t>((pm1_control_ & ~mask) | (value & mask));
+    auto const merged = static_cast<uint16_t>((pm1_control_ & ~mask) | (value & mask));
     pm1_control_ = static_cast<uint16_t>((merged & ~(kSlpEn | kGblRls)) | kSciEn);
     if (!(value & mask & kSlpEn))
         return Request::None;

@@ -60,6 +60,23 @@ constexpr uint8_t kAlarmDontCare = 0xc0;
 constexpr int64_t kUipLeadNanos = 244000;
 constexpr int64_t kNanosPerSecond = 1000000000;
 
+// The registers that show the time and date (the alarms are plain bytes).
+bool is_clock_register(uint8_t index) {
+    switch (index) {
+    case kSeconds:
+    case kMinutes:
+    case kHours:
+    case kWeekday:
+    case kDay:
+    case kMonth:
+    case kYear:
+    case kCentury:
+        return true;
+    default:
+        return false;
+    }
+}
+
 int64_t nanos_since_epoch(system_clock::time_point now) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
 }
@@ -189,16 +206,9 @@ bool CmosRtc::nmi_disabled() {
 
 uint8_t CmosRtc::read_data() {
     auto const now = clock_();
-    switch (index_) {
-    case kSeconds:
-    case kMinutes:
-    case kHours:
-    case kWeekday:
-    case kDay:
-    case kMonth:
-    case kYear:
-    case kCentury:
+    if (is_clock_register(index_))
         return read_clock_register(index_, now);
+    switch (index_) {
     case kRegisterA:
         return static_cast<uint8_t>(cmos_[kRegisterA] | (update_in_progress(now) ? kUip : 0));
     case kRegisterC:
@@ -211,17 +221,11 @@ uint8_t CmosRtc::read_data() {
 }
 
 void CmosRtc::write_data(uint8_t value) {
-    switch (index_) {
-    case kSeconds:
-    case kMinutes:
-    case kHours:
-    case kWeekday:
-    case kDay:
-    case kMonth:
-    case kYear:
-    case kCentury:
+    if (is_clock_register(index_)) {
         write_clock_register(index_, value);
-        break;
+        return;
+    }
+    switch (index_) {
     case kRegisterA:
         cmos_[kRegisterA] = value & kWritableA;
         last_period_ =

@@ -11,7 +11,7 @@ constexpr uint8_t kHourPm = 0x80; // bit 7 of the hours register in 12-hour mode
 } // namespace
 
 DateTime date_time_from_epoch(int64_t seconds) {
-    time_t const t = static_cast<time_t>(seconds);
+    auto const t = static_cast<time_t>(seconds);
     struct tm broken {};
     gmtime_r(&t, &broken);
     return DateTime{
