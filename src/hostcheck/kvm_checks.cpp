@@ -1,9 +1,8 @@
-#include <linux/kvm.h>
-
 #include <fmt/format.h>
 
 #include "hostcheck/checks.h"
 #include "kvm/kvm_system.h"
+#include "kvm/kvm_uapi.h"
 
 namespace vireo::hostcheck {
 namespace {

@@ -6,11 +6,11 @@
 #include <ctime>
 #include <utility>
 
-#include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "base/trace.h"
+#include "kvm/kvm_uapi.h"
 #include "x86/registers.h"
 
 namespace vireo::hostcheck {

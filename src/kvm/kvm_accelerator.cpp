@@ -1,10 +1,10 @@
 #include "kvm/kvm_accelerator.h"
 
-#include <linux/kvm.h>
 #include <sys/ioctl.h>
 
 #include "base/trace.h"
 #include "kvm/flex_array.h"
+#include "kvm/kvm_uapi.h"
 #include "kvm/kvm_vcpu.h"
 #include "memory/guest_memory.h"
 #include "x86/pc_layout.h"

@@ -1,8 +1,7 @@
 // Conversion between vireo's architectural state and KVM's register structures.
 #pragma once
 
-#include <linux/kvm.h>
-
+#include "kvm/kvm_uapi.h"
 #include "x86/cpu_state.h"
 
 namespace vireo::kvm {

@@ -1,11 +1,11 @@
 #include "kvm/kvm_system.h"
 
-#include <linux/kvm.h>
 #include <sys/ioctl.h>
 
 #include <fcntl.h>
 
 #include "kvm/flex_array.h"
+#include "kvm/kvm_uapi.h"
 
 namespace vireo::kvm {
 

@@ -4,13 +4,13 @@
 #include <cstring>
 #include <mutex>
 
-#include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "base/trace.h"
 #include "kvm/flex_array.h"
 #include "kvm/kvm_state.h"
+#include "kvm/kvm_uapi.h"
 #include "x86/registers.h"
 
 namespace vireo::kvm {

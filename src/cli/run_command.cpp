@@ -1,0 +1,146 @@
+#include "cli/run_command.h"
+
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+#include "base/event_loop.h"
+#include "base/trace.h"
+#include "chardev/console.h"
+#include "vmm/accel_select.h"
+#include "vmm/default_guest.h"
+#include "vmm/vm.h"
+
+namespace vireo::cli {
+
+namespace {
+
+// Signals that end the VM. They are blocked in every thread and taken by one thread with
+// sigwait, so no vCPU or device thread is ever interrupted by them.
+// run_vm wakes the signal thread with this one when it is done.
+int signal_thread_exit_signal() { return SIGRTMIN + 2; }
+
+sigset_t termination_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, signal_thread_exit_signal()})
+        sigaddset(&set, signal);
+    return set;
+}
+
+// The VM that signals and the console's quit key stop; it changes when the VM restarts.
+class CurrentVm {
+public:
+    void set(Vm* vm) {
+        std::lock_guard lock(mutex_);
+        vm_ = vm;
+        if (vm_ != nullptr && pending_signal_ >= 0)
+            vm_->stop(pending_signal_);
+    }
+    void stop(int signal) {
+        std::lock_guard lock(mutex_);
+        pending_signal_ = signal;
+        if (vm_ != nullptr)
+            vm_->stop(signal);
+    }
+    bool stopped() {
+        std::lock_guard lock(mutex_);
+        return pending_signal_ >= 0;
+    }
+
+private:
+    std::mutex mutex_;
+    Vm* vm_ = nullptr;
+    int pending_signal_ = -1;
+};
+
+void report_outcome(VmOutcome const& outcome) {
+    switch (outcome.kind) {
+    case VmOutcome::Kind::TripleFault:
+    case VmOutcome::Kind::InternalError:
+        log_error("{}", describe(outcome));
+        if (outcome.state)
+            std::fputs(x86::format_cpu_state(*outcome.state).c_str(), stderr);
+        break;
+    case VmOutcome::Kind::Reset:
+    case VmOutcome::Kind::Stopped:
+        log_info("{}", describe(outcome));
+        break;
+    default:
+        VIREO_TRACE(Vmm, "{}", describe(outcome));
+        break;
+    }
+}
+
+Result<VmConfig> resolve_default_guest(VmConfig config) {
+    if (!config.kernel.empty())
+        return config;
+    auto guest = TRY(find_default_guest());
+    config.kernel = guest.kernel;
+    if (!config.initrd)
+        config.initrd = guest.initrd;
+    if (!config.cmdline)
+        config.cmdline = guest.cmdline;
+    return config;
+}
+
+Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
+    auto loop = TRY(EventLoop::create());
+    auto console = TRY_CONTEXT(Console::create(config.console, *loop), "--console");
+    console->set_on_quit([&current] { current.stop(0); });
+    loop->start();
+
+    auto decision = TRY(decide_accelerator(config.accel));
+    if (!decision.reason.empty())
+        log_info("using --accel {}: {}", decision.choice == AccelChoice::Kvm ? "kvm" : "emu",
+                 decision.reason);
+    AccelConfig accel_config{config.cpus, config.cpu_profile};
+
+    for (;;) {
+        auto accelerator = TRY(create_accelerator(decision.choice, accel_config));
+        auto vm = TRY(Vm::create(config, std::move(accelerator), *console, *loop));
+        current.set(vm.get());
+        VmOutcome const outcome = vm->run();
+        current.set(nullptr);
+        report_outcome(outcome);
+        if (outcome.kind == VmOutcome::Kind::Reset && config.on_reboot == OnReboot::Restart &&
+            !current.stopped()) {
+            log_info("restarting the VM (--on-reboot restart)");
+            continue;
+        }
+        return exit_status_for(outcome);
+    }
+}
+
+} // namespace
+
+int run_vm(VmConfig const& requested) {
+    sigset_t const signals = termination_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    CurrentVm current;
+    std::thread signal_thread([&] {
+        int signal = 0;
+        while (sigwait(&signals, &signal) == 0) {
+            if (signal == signal_thread_exit_signal())
+                return;
+            current.stop(signal);
+        }
+    });
+
+    int status = kExitUsage;
+    auto config = resolve_default_guest(requested);
+    if (!config) {
+        log_error("{}", config.error().message());
+    } else {
+        auto result = run_until_done(*config, current);
+        if (result)
+            status = *result;
+        else
+            log_error("{}", result.error().message());
+    }
+    pthread_kill(signal_thread.native_handle(), signal_thread_exit_signal());
+    signal_thread.join();
+    return status;
+}
+
+} // namespace vireo::cli

@@ -1,0 +1,28 @@
+// Everything `vireo run` needs to build a VM, as parsed and validated from the command line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/units.h"
+
+namespace vireo {
+
+enum class AccelChoice { Auto, Kvm, Emu };
+enum class OnReboot { Exit, Restart };
+
+struct VmConfig {
+    std::string kernel;                // empty: the default guest
+    std::optional<std::string> initrd;
+    std::optional<std::string> cmdline; // unset: the default guest's or none
+    unsigned cpus = 1;
+    uint64_t memory_bytes = 512 * MiB;
+    AccelChoice accel = AccelChoice::Auto;
+    std::string cpu_profile = "baseline";
+    std::string console = "stdio";
+    OnReboot on_reboot = OnReboot::Exit;
+    bool testdev = false;
+};
+
+} // namespace vireo

@@ -1,0 +1,71 @@
+// The legacy PC devices every vireo machine has, plugged into the VM's buses and wired to its
+// interrupt controllers, console and machine control.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "accel/accel.h"
+#include "bus/bus.h"
+#include "devices/machine.h"
+
+namespace vireo {
+
+class AcpiPm;
+class Console;
+class EventLoop;
+class GuestMemory;
+class Uart16550;
+
+// An interrupt line to one global system interrupt of the accelerator's controllers.
+class GsiLine final : public IrqLine {
+public:
+    GsiLine(InterruptController& controller, uint32_t gsi)
+        : controller_(controller)
+        , gsi_(gsi) {}
+    void set_level(bool level) override { controller_.set_irq(gsi_, level); }
+
+private:
+    InterruptController& controller_;
+    uint32_t gsi_;
+};
+
+struct DeviceBuses {
+    Bus& pio;
+    Bus& mmio;
+};
+
+class VmDevices {
+public:
+    struct Options {
+        bool testdev = false;
+    };
+
+    static Result<std::unique_ptr<VmDevices>> create(Options const& options, DeviceBuses buses,
+                                                     Accelerator& accelerator,
+                                                     GuestMemory& memory, MachineControl& machine,
+                                                     Console& console, EventLoop& loop);
+    ~VmDevices();
+    VmDevices(VmDevices const&) = delete;
+    VmDevices& operator=(VmDevices const&) = delete;
+
+    AcpiPm& acpi_pm() { return *acpi_pm_; }
+
+private:
+    VmDevices(DeviceBuses buses, Accelerator& accelerator, Console& console);
+    Result<void> add_legacy(MachineControl& machine, EventLoop& loop);
+    Result<void> add_testdev(GuestMemory& memory);
+    Result<void> add_platform_devices();
+    Result<void> insert_port(std::shared_ptr<BusDevice> device, uint64_t base, uint64_t length);
+
+    DeviceBuses buses_;
+    Accelerator& accelerator_;
+    Console& console_;
+    // One line object per GSI; devices keep references to them.
+    std::vector<std::unique_ptr<GsiLine>> lines_;
+    std::shared_ptr<Uart16550> com1_;
+    std::shared_ptr<AcpiPm> acpi_pm_;
+    std::vector<std::shared_ptr<BusDevice>> devices_;
+};
+
+} // namespace vireo
