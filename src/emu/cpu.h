@@ -50,6 +50,7 @@ struct Msrs {
     uint64_t pat = 0x0007040600070406ULL; // power-up value (Intel SDM Vol. 3A 11.12.4)
     uint64_t tsc_aux = 0;
     uint64_t tsc_offset = 0;  // guest TSC = scaled host time + offset
+    uint64_t tsc_adjust = 0;  // IA32_TSC_ADJUST (Intel SDM Vol. 3B 17.17.3)
     uint64_t misc_enable = 1; // fast strings (Intel SDM Vol. 4 Table 2-2)
     uint64_t tsc_deadline = 0;
     uint64_t mtrr_def_type = 0;

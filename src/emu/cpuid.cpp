@@ -30,6 +30,7 @@ constexpr uint32_t kEcxPopcnt = 1U << 23;
 constexpr uint32_t kEcxTscDeadline = 1U << 24;
 constexpr uint32_t kEcxHypervisor = 1U << 31;
 // Leaf 7 (Intel SDM Vol. 2A Table 3-8).
+constexpr uint32_t kLeaf7EbxTscAdjust = 1U << 1;
 constexpr uint32_t kLeaf7EbxErms = 1U << 9;
 constexpr uint32_t kLeaf7EdxFsrm = 1U << 4;
 constexpr uint32_t kLeaf7EdxArchCapabilities = 1U << 29;
@@ -123,7 +124,9 @@ CpuidResult cpuid(Cpu const& cpu, uint32_t leaf, uint32_t subleaf) {
         break;
     case 7:
         if (subleaf == 0) {
-            r.ebx = kLeaf7EbxErms;
+            // TSC_ADJUST with an invariant TSC lets Linux trust the TSC without the
+            // clocksource watchdog, which a slow emulator would trip (arch/x86/kernel/tsc.c).
+            r.ebx = kLeaf7EbxErms | kLeaf7EbxTscAdjust;
             r.edx = kLeaf7EdxFsrm | kLeaf7EdxArchCapabilities;
         }
         break;

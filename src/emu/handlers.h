@@ -20,6 +20,10 @@ void register_io(Registry& registry);        // exec_io.cpp: IN, OUT, INS, OUTS
 void register_misc(Registry& registry);      // exec_misc.cpp: NOPs, flags, CBW..., fences
 void register_fpu_state(Registry& registry); // exec_fpu_state.cpp: FXSAVE, FXRSTOR, MXCSR, FNINIT
 
+// exec_simd_minimal.cpp: a stop-gap SSE2 subset (moves, packed integers, scalar FP) that
+// the full x87/SSE files, registered after it, replace.
+void register_simd_minimal(Registry& registry);
+
 // The handler of instructions vireo does not implement: #UD.
 void handle_undefined(Cpu& cpu, Insn const& insn);
 

@@ -129,10 +129,17 @@ bool write_msr(Cpu& cpu, uint32_t index, uint64_t value) {
     Msrs& m = cpu.msr;
     switch (index) {
     case x86::msr::kTsc: {
+        // Writing the TSC moves IA32_TSC_ADJUST by the same amount (Intel SDM Vol. 3B 17.17.3).
         uint64_t const now = read_tsc(cpu) - m.tsc_offset;
-        m.tsc_offset = value - now;
+        uint64_t const offset = value - now;
+        m.tsc_adjust += offset - m.tsc_offset;
+        m.tsc_offset = offset;
         return true;
     }
+    case x86::msr::kTscAdjust:
+        m.tsc_offset += value - m.tsc_adjust;
+        m.tsc_adjust = value;
+        return true;
     case x86::msr::kApicBase:
         // x2APIC mode is not offered (CPUID.1:ECX.x2APIC is clear).
         if ((value & x86::kApicBaseX2Apic) != 0 || (value >> kPhysicalAddressBits) != 0)

@@ -49,6 +49,7 @@ Registry build_registry() {
     register_io(registry);
     register_misc(registry);
     register_fpu_state(registry);
+    register_simd_minimal(registry);
     return registry;
 }
 
