@@ -91,14 +91,18 @@ Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
     loop->start();
 
     auto decision = TRY(decide_accelerator(config.accel));
-    if (!decision.reason.empty())
-        log_info("using --accel {}: {}", decision.choice == AccelChoice::Kvm ? "kvm" : "emu",
-                 decision.reason);
     AccelConfig accel_config{config.cpus, config.cpu_profile};
+    bool announced = decision.reason.empty();
 
     for (;;) {
         auto accelerator = TRY(create_accelerator(decision.choice, accel_config));
         auto vm = TRY(Vm::create(config, std::move(accelerator), *console, *loop));
+        // Said once the VM is built, so that a start-up error stays the only line on stderr.
+        if (!announced) {
+            log_info("using --accel {}: {}", decision.choice == AccelChoice::Kvm ? "kvm" : "emu",
+                     decision.reason);
+            announced = true;
+        }
         current.set(vm.get());
         VmOutcome const outcome = vm->run();
         current.set(nullptr);
@@ -115,6 +119,9 @@ Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
 } // namespace
 
 int run_vm(VmConfig const& requested) {
+    // A console reader that goes away (a closed pipe, a dropped socket client) must not kill
+    // the VM: writes fail with EPIPE instead, and the console handles that.
+    std::signal(SIGPIPE, SIG_IGN);
     sigset_t const signals = termination_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     CurrentVm current;
