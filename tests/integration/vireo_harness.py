@@ -41,7 +41,8 @@ def debug_exit_status(value: int) -> int:
 def _required_env(name: str) -> pathlib.Path:
     value = os.environ.get(name)
     if not value:
-        pytest.fail(f"{name} is not set: run these tests through ctest (label 'guest')", pytrace=False)
+        pytest.fail(f"{name} is not set: run these tests through ctest (label 'guest')",
+                    pytrace=False)
     return pathlib.Path(value)
 
 
