@@ -113,6 +113,9 @@ Block* BlockCache::build(Cpu& cpu, uint64_t linear, uint64_t physical) {
             break;
     }
     block->count = static_cast<uint32_t>(insns.size());
+    Insn sentinel;
+    sentinel.exec = end_of_block;
+    insns.push_back(sentinel);
     block->insns = std::make_unique<Insn[]>(insns.size());
     std::copy(insns.begin(), insns.end(), block->insns.get());
     Block* const raw = block.get();

@@ -207,6 +207,7 @@ void report_unimplemented(ZydisMnemonic mnemonic, Form form) {
 Decoded decode_instruction(CodeMode mode, uint8_t const* bytes, size_t available) {
     Decoded out;
     out.insn.handler = handle_undefined;
+    out.insn.exec = &threaded<handle_undefined>;
     ZydisDecodedInstruction zi;
     ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
     ZyanStatus const status = ZydisDecoderDecodeFull(
@@ -254,6 +255,7 @@ Decoded decode_instruction(CodeMode mode, uint8_t const* bytes, size_t available
         return out;
     }
     insn.handler = entry->handler;
+    insn.exec = entry->exec;
     out.flags = entry->flags;
     return out;
 }

@@ -97,11 +97,11 @@ void alu_mi(Cpu& cpu, Insn const& insn) {
 
 template <Alu Op, unsigned S>
 void add_alu_size(Registry& registry, ZydisMnemonic mnemonic) {
-    registry.add(mnemonic, make_form({R(S), R(S)}), alu_rr<Op, S>);
-    registry.add(mnemonic, make_form({R(S), I}), alu_ri<Op, S>);
-    registry.add(mnemonic, make_form({R(S), M(S)}), alu_rm<Op, S>);
-    registry.add(mnemonic, make_form({M(S), R(S)}), alu_mr<Op, S>);
-    registry.add(mnemonic, make_form({M(S), I}), alu_mi<Op, S>);
+    registry.add<alu_rr<Op, S>>(mnemonic, make_form({R(S), R(S)}));
+    registry.add<alu_ri<Op, S>>(mnemonic, make_form({R(S), I}));
+    registry.add<alu_rm<Op, S>>(mnemonic, make_form({R(S), M(S)}));
+    registry.add<alu_mr<Op, S>>(mnemonic, make_form({M(S), R(S)}));
+    registry.add<alu_mi<Op, S>>(mnemonic, make_form({M(S), I}));
 }
 
 template <Alu Op>
@@ -152,14 +152,14 @@ void unary_m(Cpu& cpu, Insn const& insn) {
 
 template <Unary Op>
 void add_unary(Registry& registry, ZydisMnemonic mnemonic) {
-    registry.add(mnemonic, make_form({R(1)}), unary_r<Op, 1>);
-    registry.add(mnemonic, make_form({R(2)}), unary_r<Op, 2>);
-    registry.add(mnemonic, make_form({R(4)}), unary_r<Op, 4>);
-    registry.add(mnemonic, make_form({R(8)}), unary_r<Op, 8>);
-    registry.add(mnemonic, make_form({M(1)}), unary_m<Op, 1>);
-    registry.add(mnemonic, make_form({M(2)}), unary_m<Op, 2>);
-    registry.add(mnemonic, make_form({M(4)}), unary_m<Op, 4>);
-    registry.add(mnemonic, make_form({M(8)}), unary_m<Op, 8>);
+    registry.add<unary_r<Op, 1>>(mnemonic, make_form({R(1)}));
+    registry.add<unary_r<Op, 2>>(mnemonic, make_form({R(2)}));
+    registry.add<unary_r<Op, 4>>(mnemonic, make_form({R(4)}));
+    registry.add<unary_r<Op, 8>>(mnemonic, make_form({R(8)}));
+    registry.add<unary_m<Op, 1>>(mnemonic, make_form({M(1)}));
+    registry.add<unary_m<Op, 2>>(mnemonic, make_form({M(2)}));
+    registry.add<unary_m<Op, 4>>(mnemonic, make_form({M(4)}));
+    registry.add<unary_m<Op, 8>>(mnemonic, make_form({M(8)}));
 }
 
 } // namespace

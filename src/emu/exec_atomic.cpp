@@ -113,10 +113,10 @@ void cmpxchg_double(Cpu& cpu, Insn const& insn) {
 
 template <unsigned S>
 void add_size(Registry& registry) {
-    registry.add(ZYDIS_MNEMONIC_CMPXCHG, make_form({R(S), R(S)}), cmpxchg_r<S>);
-    registry.add(ZYDIS_MNEMONIC_CMPXCHG, make_form({M(S), R(S)}), cmpxchg_m<S>);
-    registry.add(ZYDIS_MNEMONIC_XADD, make_form({R(S), R(S)}), xadd_r<S>);
-    registry.add(ZYDIS_MNEMONIC_XADD, make_form({M(S), R(S)}), xadd_m<S>);
+    registry.add<cmpxchg_r<S>>(ZYDIS_MNEMONIC_CMPXCHG, make_form({R(S), R(S)}));
+    registry.add<cmpxchg_m<S>>(ZYDIS_MNEMONIC_CMPXCHG, make_form({M(S), R(S)}));
+    registry.add<xadd_r<S>>(ZYDIS_MNEMONIC_XADD, make_form({R(S), R(S)}));
+    registry.add<xadd_m<S>>(ZYDIS_MNEMONIC_XADD, make_form({M(S), R(S)}));
 }
 
 } // namespace
@@ -126,8 +126,8 @@ void register_atomic(Registry& registry) {
     add_size<2>(registry);
     add_size<4>(registry);
     add_size<8>(registry);
-    registry.add_any(ZYDIS_MNEMONIC_CMPXCHG8B, cmpxchg_double<4>);
-    registry.add_any(ZYDIS_MNEMONIC_CMPXCHG16B, cmpxchg_double<8>);
+    registry.add_any<cmpxchg_double<4>>(ZYDIS_MNEMONIC_CMPXCHG8B);
+    registry.add_any<cmpxchg_double<8>>(ZYDIS_MNEMONIC_CMPXCHG16B);
 }
 
 } // namespace vireo::emu

@@ -119,10 +119,10 @@ void setcc_m(Cpu& cpu, Insn const& insn) {
 
 template <BitOp Op, unsigned S>
 void add_bit_size(Registry& registry, ZydisMnemonic mnemonic) {
-    registry.add(mnemonic, make_form({R(S), R(S)}), bit_r<Op, S>);
-    registry.add(mnemonic, make_form({R(S), I}), bit_r<Op, S>);
-    registry.add(mnemonic, make_form({M(S), R(S)}), bit_m<Op, S>);
-    registry.add(mnemonic, make_form({M(S), I}), bit_m<Op, S>);
+    registry.add<bit_r<Op, S>>(mnemonic, make_form({R(S), R(S)}));
+    registry.add<bit_r<Op, S>>(mnemonic, make_form({R(S), I}));
+    registry.add<bit_m<Op, S>>(mnemonic, make_form({M(S), R(S)}));
+    registry.add<bit_m<Op, S>>(mnemonic, make_form({M(S), I}));
 }
 
 template <BitOp Op>
@@ -135,11 +135,11 @@ void add_bit(Registry& registry, ZydisMnemonic mnemonic) {
 template <unsigned S>
 void add_scan_size(Registry& registry) {
     for (OperandDesc const src : {R(S), M(S)}) {
-        registry.add(ZYDIS_MNEMONIC_BSF, make_form({R(S), src}), bit_scan<true, S>);
-        registry.add(ZYDIS_MNEMONIC_BSR, make_form({R(S), src}), bit_scan<false, S>);
-        registry.add(ZYDIS_MNEMONIC_POPCNT, make_form({R(S), src}), popcnt<S>);
+        registry.add<bit_scan<true, S>>(ZYDIS_MNEMONIC_BSF, make_form({R(S), src}));
+        registry.add<bit_scan<false, S>>(ZYDIS_MNEMONIC_BSR, make_form({R(S), src}));
+        registry.add<popcnt<S>>(ZYDIS_MNEMONIC_POPCNT, make_form({R(S), src}));
     }
-    registry.add(ZYDIS_MNEMONIC_BSWAP, make_form({R(S)}), bswap<S>);
+    registry.add<bswap<S>>(ZYDIS_MNEMONIC_BSWAP, make_form({R(S)}));
 }
 
 } // namespace
@@ -153,8 +153,8 @@ void register_bits(Registry& registry) {
     add_scan_size<4>(registry);
     add_scan_size<8>(registry);
     for_each_condition([&]<unsigned CC>() {
-        registry.add(kSetccMnemonics[CC], make_form({R(1)}), setcc_r<CC>);
-        registry.add(kSetccMnemonics[CC], make_form({M(1)}), setcc_m<CC>);
+        registry.add<setcc_r<CC>>(kSetccMnemonics[CC], make_form({R(1)}));
+        registry.add<setcc_m<CC>>(kSetccMnemonics[CC], make_form({M(1)}));
     });
 }
 

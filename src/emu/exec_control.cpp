@@ -76,25 +76,25 @@ void jrcxz(Cpu& cpu, Insn const& insn) {
 } // namespace
 
 void register_control(Registry& registry) {
-    registry.add(ZYDIS_MNEMONIC_JMP, make_form({I}), jmp_rel, kEndsBlock);
+    registry.add<jmp_rel>(ZYDIS_MNEMONIC_JMP, make_form({I}), kEndsBlock);
     for (unsigned const size : {2U, 4U, 8U}) {
-        registry.add(ZYDIS_MNEMONIC_JMP, make_form({R(size)}), jmp_indirect, kEndsBlock);
-        registry.add(ZYDIS_MNEMONIC_JMP, make_form({M(size)}), jmp_indirect, kEndsBlock);
-        registry.add(ZYDIS_MNEMONIC_CALL, make_form({R(size)}), call_indirect, kEndsBlock);
-        registry.add(ZYDIS_MNEMONIC_CALL, make_form({M(size)}), call_indirect, kEndsBlock);
+        registry.add<jmp_indirect>(ZYDIS_MNEMONIC_JMP, make_form({R(size)}), kEndsBlock);
+        registry.add<jmp_indirect>(ZYDIS_MNEMONIC_JMP, make_form({M(size)}), kEndsBlock);
+        registry.add<call_indirect>(ZYDIS_MNEMONIC_CALL, make_form({R(size)}), kEndsBlock);
+        registry.add<call_indirect>(ZYDIS_MNEMONIC_CALL, make_form({M(size)}), kEndsBlock);
     }
-    registry.add(ZYDIS_MNEMONIC_CALL, make_form({I}), call_rel, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_RET, make_form({}), ret, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_RET, make_form({I}), ret, kEndsBlock);
+    registry.add<call_rel>(ZYDIS_MNEMONIC_CALL, make_form({I}), kEndsBlock);
+    registry.add<ret>(ZYDIS_MNEMONIC_RET, make_form({}), kEndsBlock);
+    registry.add<ret>(ZYDIS_MNEMONIC_RET, make_form({I}), kEndsBlock);
     for_each_condition([&]<unsigned CC>() {
-        registry.add(kJccMnemonics[CC], make_form({I}), jcc<CC>, kEndsBlock);
+        registry.add<jcc<CC>>(kJccMnemonics[CC], make_form({I}), kEndsBlock);
     });
-    registry.add(ZYDIS_MNEMONIC_LOOP, make_form({I}), loop<Loop::Always>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_LOOPE, make_form({I}), loop<Loop::WhileEqual>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_LOOPNE, make_form({I}), loop<Loop::WhileNotEqual>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_JCXZ, make_form({I}), jrcxz, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_JECXZ, make_form({I}), jrcxz, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_JRCXZ, make_form({I}), jrcxz, kEndsBlock);
+    registry.add<loop<Loop::Always>>(ZYDIS_MNEMONIC_LOOP, make_form({I}), kEndsBlock);
+    registry.add<loop<Loop::WhileEqual>>(ZYDIS_MNEMONIC_LOOPE, make_form({I}), kEndsBlock);
+    registry.add<loop<Loop::WhileNotEqual>>(ZYDIS_MNEMONIC_LOOPNE, make_form({I}), kEndsBlock);
+    registry.add<jrcxz>(ZYDIS_MNEMONIC_JCXZ, make_form({I}), kEndsBlock);
+    registry.add<jrcxz>(ZYDIS_MNEMONIC_JECXZ, make_form({I}), kEndsBlock);
+    registry.add<jrcxz>(ZYDIS_MNEMONIC_JRCXZ, make_form({I}), kEndsBlock);
 }
 
 } // namespace vireo::emu

@@ -116,18 +116,18 @@ void fnclex(Cpu& cpu, Insn const&) {
 } // namespace
 
 void register_fpu_state(Registry& registry) {
-    registry.add_any(ZYDIS_MNEMONIC_FXSAVE, fxsave);
-    registry.add_any(ZYDIS_MNEMONIC_FXSAVE64, fxsave);
-    registry.add_any(ZYDIS_MNEMONIC_FXRSTOR, fxrstor);
-    registry.add_any(ZYDIS_MNEMONIC_FXRSTOR64, fxrstor);
-    registry.add_any(ZYDIS_MNEMONIC_LDMXCSR, ldmxcsr);
-    registry.add_any(ZYDIS_MNEMONIC_STMXCSR, stmxcsr);
-    registry.add_any(ZYDIS_MNEMONIC_FNINIT, fninit);
-    registry.add_any(ZYDIS_MNEMONIC_FWAIT, fwait);
-    registry.add_any(ZYDIS_MNEMONIC_FNSTCW, fnstcw);
-    registry.add_any(ZYDIS_MNEMONIC_FLDCW, fldcw);
-    registry.add_any(ZYDIS_MNEMONIC_FNSTSW, fnstsw);
-    registry.add_any(ZYDIS_MNEMONIC_FNCLEX, fnclex);
+    registry.add_any<fxsave>(ZYDIS_MNEMONIC_FXSAVE);
+    registry.add_any<fxsave>(ZYDIS_MNEMONIC_FXSAVE64);
+    registry.add_any<fxrstor>(ZYDIS_MNEMONIC_FXRSTOR);
+    registry.add_any<fxrstor>(ZYDIS_MNEMONIC_FXRSTOR64);
+    registry.add_any<ldmxcsr>(ZYDIS_MNEMONIC_LDMXCSR);
+    registry.add_any<stmxcsr>(ZYDIS_MNEMONIC_STMXCSR);
+    registry.add_any<fninit>(ZYDIS_MNEMONIC_FNINIT);
+    registry.add_any<fwait>(ZYDIS_MNEMONIC_FWAIT);
+    registry.add_any<fnstcw>(ZYDIS_MNEMONIC_FNSTCW);
+    registry.add_any<fldcw>(ZYDIS_MNEMONIC_FLDCW);
+    registry.add_any<fnstsw>(ZYDIS_MNEMONIC_FNSTSW);
+    registry.add_any<fnclex>(ZYDIS_MNEMONIC_FNCLEX);
 }
 
 } // namespace vireo::emu

@@ -92,14 +92,14 @@ void outs(Cpu& cpu, Insn const& insn) {
 
 void register_io(Registry& registry) {
     // Port I/O can raise interrupts or stop the VM: it ends the block.
-    registry.add_any(ZYDIS_MNEMONIC_IN, in, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_OUT, out, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_INSB, make_form({}), ins<1>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_INSW, make_form({}), ins<2>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_INSD, make_form({}), ins<4>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_OUTSB, make_form({}), outs<1>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_OUTSW, make_form({}), outs<2>, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_OUTSD, make_form({}), outs<4>, kEndsBlock);
+    registry.add_any<in>(ZYDIS_MNEMONIC_IN, kEndsBlock);
+    registry.add_any<out>(ZYDIS_MNEMONIC_OUT, kEndsBlock);
+    registry.add<ins<1>>(ZYDIS_MNEMONIC_INSB, make_form({}), kEndsBlock);
+    registry.add<ins<2>>(ZYDIS_MNEMONIC_INSW, make_form({}), kEndsBlock);
+    registry.add<ins<4>>(ZYDIS_MNEMONIC_INSD, make_form({}), kEndsBlock);
+    registry.add<outs<1>>(ZYDIS_MNEMONIC_OUTSB, make_form({}), kEndsBlock);
+    registry.add<outs<2>>(ZYDIS_MNEMONIC_OUTSW, make_form({}), kEndsBlock);
+    registry.add<outs<4>>(ZYDIS_MNEMONIC_OUTSD, make_form({}), kEndsBlock);
 }
 
 } // namespace vireo::emu

@@ -73,23 +73,23 @@ void register_misc(Registry& registry) {
           ZYDIS_MNEMONIC_PREFETCHNTA, ZYDIS_MNEMONIC_PREFETCHT0, ZYDIS_MNEMONIC_PREFETCHT1,
           ZYDIS_MNEMONIC_PREFETCHT2, ZYDIS_MNEMONIC_PREFETCHW, ZYDIS_MNEMONIC_PREFETCH,
           ZYDIS_MNEMONIC_ENDBR32, ZYDIS_MNEMONIC_ENDBR64})
-        registry.add_any(mnemonic, nop);
-    registry.add_any(ZYDIS_MNEMONIC_MFENCE, mfence);
-    registry.add_any(ZYDIS_MNEMONIC_CLFLUSH, clflush);
-    registry.add(ZYDIS_MNEMONIC_CLC, make_form({}), clc);
-    registry.add(ZYDIS_MNEMONIC_STC, make_form({}), stc);
-    registry.add(ZYDIS_MNEMONIC_CMC, make_form({}), cmc);
-    registry.add(ZYDIS_MNEMONIC_CLD, make_form({}), cld);
-    registry.add(ZYDIS_MNEMONIC_STD, make_form({}), std_);
-    registry.add(ZYDIS_MNEMONIC_LAHF, make_form({}), lahf);
-    registry.add(ZYDIS_MNEMONIC_SAHF, make_form({}), sahf);
-    registry.add(ZYDIS_MNEMONIC_CBW, make_form({}), extend_accumulator<2>);
-    registry.add(ZYDIS_MNEMONIC_CWDE, make_form({}), extend_accumulator<4>);
-    registry.add(ZYDIS_MNEMONIC_CDQE, make_form({}), extend_accumulator<8>);
-    registry.add(ZYDIS_MNEMONIC_CWD, make_form({}), sign_to_rdx<2>);
-    registry.add(ZYDIS_MNEMONIC_CDQ, make_form({}), sign_to_rdx<4>);
-    registry.add(ZYDIS_MNEMONIC_CQO, make_form({}), sign_to_rdx<8>);
-    registry.add_any(ZYDIS_MNEMONIC_XLAT, xlat);
+        registry.add_any<nop>(mnemonic);
+    registry.add_any<mfence>(ZYDIS_MNEMONIC_MFENCE);
+    registry.add_any<clflush>(ZYDIS_MNEMONIC_CLFLUSH);
+    registry.add<clc>(ZYDIS_MNEMONIC_CLC, make_form({}));
+    registry.add<stc>(ZYDIS_MNEMONIC_STC, make_form({}));
+    registry.add<cmc>(ZYDIS_MNEMONIC_CMC, make_form({}));
+    registry.add<cld>(ZYDIS_MNEMONIC_CLD, make_form({}));
+    registry.add<std_>(ZYDIS_MNEMONIC_STD, make_form({}));
+    registry.add<lahf>(ZYDIS_MNEMONIC_LAHF, make_form({}));
+    registry.add<sahf>(ZYDIS_MNEMONIC_SAHF, make_form({}));
+    registry.add<extend_accumulator<2>>(ZYDIS_MNEMONIC_CBW, make_form({}));
+    registry.add<extend_accumulator<4>>(ZYDIS_MNEMONIC_CWDE, make_form({}));
+    registry.add<extend_accumulator<8>>(ZYDIS_MNEMONIC_CDQE, make_form({}));
+    registry.add<sign_to_rdx<2>>(ZYDIS_MNEMONIC_CWD, make_form({}));
+    registry.add<sign_to_rdx<4>>(ZYDIS_MNEMONIC_CDQ, make_form({}));
+    registry.add<sign_to_rdx<8>>(ZYDIS_MNEMONIC_CQO, make_form({}));
+    registry.add_any<xlat>(ZYDIS_MNEMONIC_XLAT);
 }
 
 } // namespace vireo::emu

@@ -49,8 +49,8 @@ void extend_m(Cpu& cpu, Insn const& insn) {
 
 template <unsigned D, unsigned S, bool Signed>
 void add_extend(Registry& registry, ZydisMnemonic mnemonic) {
-    registry.add(mnemonic, make_form({R(D), R(S)}), extend_r<D, S, Signed>);
-    registry.add(mnemonic, make_form({R(D), M(S)}), extend_m<D, S, Signed>);
+    registry.add<extend_r<D, S, Signed>>(mnemonic, make_form({R(D), R(S)}));
+    registry.add<extend_m<D, S, Signed>>(mnemonic, make_form({R(D), M(S)}));
 }
 
 void lea(Cpu& cpu, Insn const& insn) {
@@ -92,18 +92,18 @@ void cmov_m(Cpu& cpu, Insn const& insn) {
 
 template <unsigned S>
 void add_mov_size(Registry& registry) {
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({R(S), R(S)}), mov_rr<S>);
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({R(S), I}), mov_ri<S>);
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({R(S), M(S)}), mov_rm<S>);
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({M(S), R(S)}), mov_mr<S>);
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({M(S), I}), mov_mi<S>);
-    registry.add(ZYDIS_MNEMONIC_XCHG, make_form({R(S), R(S)}), xchg_rr<S>);
-    registry.add(ZYDIS_MNEMONIC_XCHG, make_form({M(S), R(S)}), xchg_m<S, 1>);
-    registry.add(ZYDIS_MNEMONIC_XCHG, make_form({R(S), M(S)}), xchg_m<S, 0>);
+    registry.add<mov_rr<S>>(ZYDIS_MNEMONIC_MOV, make_form({R(S), R(S)}));
+    registry.add<mov_ri<S>>(ZYDIS_MNEMONIC_MOV, make_form({R(S), I}));
+    registry.add<mov_rm<S>>(ZYDIS_MNEMONIC_MOV, make_form({R(S), M(S)}));
+    registry.add<mov_mr<S>>(ZYDIS_MNEMONIC_MOV, make_form({M(S), R(S)}));
+    registry.add<mov_mi<S>>(ZYDIS_MNEMONIC_MOV, make_form({M(S), I}));
+    registry.add<xchg_rr<S>>(ZYDIS_MNEMONIC_XCHG, make_form({R(S), R(S)}));
+    registry.add<xchg_m<S, 1>>(ZYDIS_MNEMONIC_XCHG, make_form({M(S), R(S)}));
+    registry.add<xchg_m<S, 0>>(ZYDIS_MNEMONIC_XCHG, make_form({R(S), M(S)}));
     if constexpr (S > 1) {
         for_each_condition([&]<unsigned CC>() {
-            registry.add(kCmovccMnemonics[CC], make_form({R(S), R(S)}), cmov_r<CC, S>);
-            registry.add(kCmovccMnemonics[CC], make_form({R(S), M(S)}), cmov_m<CC, S>);
+            registry.add<cmov_r<CC, S>>(kCmovccMnemonics[CC], make_form({R(S), R(S)}));
+            registry.add<cmov_m<CC, S>>(kCmovccMnemonics[CC], make_form({R(S), M(S)}));
         });
     }
 }
@@ -130,7 +130,7 @@ void register_move(Registry& registry) {
     add_extend<8, 4, true>(registry, ZYDIS_MNEMONIC_MOVSXD);
     add_extend<4, 4, false>(registry, ZYDIS_MNEMONIC_MOVSXD); // without REX.W: a plain move
     add_extend<2, 2, false>(registry, ZYDIS_MNEMONIC_MOVSXD);
-    registry.add_any(ZYDIS_MNEMONIC_LEA, lea);
+    registry.add_any<lea>(ZYDIS_MNEMONIC_LEA);
 }
 
 } // namespace vireo::emu

@@ -130,13 +130,13 @@ void idiv(Cpu& cpu, Insn const& insn) {
 template <unsigned S>
 void add_size(Registry& registry) {
     for (OperandDesc const src : {R(S), M(S)}) {
-        registry.add(ZYDIS_MNEMONIC_MUL, make_form({src}), mul<S>);
-        registry.add(ZYDIS_MNEMONIC_IMUL, make_form({src}), imul1<S>);
-        registry.add(ZYDIS_MNEMONIC_DIV, make_form({src}), div<S>);
-        registry.add(ZYDIS_MNEMONIC_IDIV, make_form({src}), idiv<S>);
+        registry.add<mul<S>>(ZYDIS_MNEMONIC_MUL, make_form({src}));
+        registry.add<imul1<S>>(ZYDIS_MNEMONIC_IMUL, make_form({src}));
+        registry.add<div<S>>(ZYDIS_MNEMONIC_DIV, make_form({src}));
+        registry.add<idiv<S>>(ZYDIS_MNEMONIC_IDIV, make_form({src}));
         if constexpr (S > 1) {
-            registry.add(ZYDIS_MNEMONIC_IMUL, make_form({R(S), src}), imul2<S>);
-            registry.add(ZYDIS_MNEMONIC_IMUL, make_form({R(S), src, I}), imul3<S>);
+            registry.add<imul2<S>>(ZYDIS_MNEMONIC_IMUL, make_form({R(S), src}));
+            registry.add<imul3<S>>(ZYDIS_MNEMONIC_IMUL, make_form({R(S), src, I}));
         }
     }
 }

@@ -324,22 +324,22 @@ void lsl(Cpu& cpu, Insn const& insn) {
 void register_segment(Registry& registry) {
     OperandDesc const sreg = operand_desc(OpKind::Seg, 2);
     for (unsigned const size : {2U, 4U, 8U}) {
-        registry.add(ZYDIS_MNEMONIC_MOV, make_form({sreg, R(size)}), mov_to_sreg, kEndsBlock);
-        registry.add(ZYDIS_MNEMONIC_MOV, make_form({R(size), sreg}), mov_from_sreg);
+        registry.add<mov_to_sreg>(ZYDIS_MNEMONIC_MOV, make_form({sreg, R(size)}), kEndsBlock);
+        registry.add<mov_from_sreg>(ZYDIS_MNEMONIC_MOV, make_form({R(size), sreg}));
     }
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({sreg, M(2)}), mov_to_sreg, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_MOV, make_form({M(2), sreg}), mov_from_sreg);
-    registry.add(ZYDIS_MNEMONIC_POP, make_form({sreg}), pop_sreg, kEndsBlock);
-    registry.add_any(kMnemonicJmpFar, jmp_far, kEndsBlock);
-    registry.add_any(kMnemonicCallFar, call_far, kEndsBlock);
-    registry.add_any(kMnemonicRetFar, ret_far, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_IRET, iret, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_IRETD, iret, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_IRETQ, iret, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_SYSCALL, syscall, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_SYSRET, sysret, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_SWAPGS, swapgs);
-    registry.add_any(ZYDIS_MNEMONIC_LSL, lsl);
+    registry.add<mov_to_sreg>(ZYDIS_MNEMONIC_MOV, make_form({sreg, M(2)}), kEndsBlock);
+    registry.add<mov_from_sreg>(ZYDIS_MNEMONIC_MOV, make_form({M(2), sreg}));
+    registry.add<pop_sreg>(ZYDIS_MNEMONIC_POP, make_form({sreg}), kEndsBlock);
+    registry.add_any<jmp_far>(kMnemonicJmpFar, kEndsBlock);
+    registry.add_any<call_far>(kMnemonicCallFar, kEndsBlock);
+    registry.add_any<ret_far>(kMnemonicRetFar, kEndsBlock);
+    registry.add_any<iret>(ZYDIS_MNEMONIC_IRET, kEndsBlock);
+    registry.add_any<iret>(ZYDIS_MNEMONIC_IRETD, kEndsBlock);
+    registry.add_any<iret>(ZYDIS_MNEMONIC_IRETQ, kEndsBlock);
+    registry.add_any<syscall>(ZYDIS_MNEMONIC_SYSCALL, kEndsBlock);
+    registry.add_any<sysret>(ZYDIS_MNEMONIC_SYSRET, kEndsBlock);
+    registry.add_any<swapgs>(ZYDIS_MNEMONIC_SWAPGS);
+    registry.add_any<lsl>(ZYDIS_MNEMONIC_LSL);
 }
 
 } // namespace vireo::emu

@@ -121,10 +121,10 @@ void shift_m(Cpu& cpu, Insn const& insn) {
 
 template <Shift Op, unsigned S>
 void add_shift_size(Registry& registry, ZydisMnemonic mnemonic) {
-    registry.add(mnemonic, make_form({R(S), I}), shift_r<Op, S, Count::Imm>);
-    registry.add(mnemonic, make_form({R(S), R(1)}), shift_r<Op, S, Count::Cl>);
-    registry.add(mnemonic, make_form({M(S), I}), shift_m<Op, S, Count::Imm>);
-    registry.add(mnemonic, make_form({M(S), R(1)}), shift_m<Op, S, Count::Cl>);
+    registry.add<shift_r<Op, S, Count::Imm>>(mnemonic, make_form({R(S), I}));
+    registry.add<shift_r<Op, S, Count::Cl>>(mnemonic, make_form({R(S), R(1)}));
+    registry.add<shift_m<Op, S, Count::Imm>>(mnemonic, make_form({M(S), I}));
+    registry.add<shift_m<Op, S, Count::Cl>>(mnemonic, make_form({M(S), R(1)}));
 }
 
 template <Shift Op>
@@ -184,10 +184,10 @@ void double_m(Cpu& cpu, Insn const& insn) {
 
 template <bool Left, unsigned S>
 void add_double_size(Registry& registry, ZydisMnemonic mnemonic) {
-    registry.add(mnemonic, make_form({R(S), R(S), I}), double_r<Left, S, Count::Imm>);
-    registry.add(mnemonic, make_form({R(S), R(S), R(1)}), double_r<Left, S, Count::Cl>);
-    registry.add(mnemonic, make_form({M(S), R(S), I}), double_m<Left, S, Count::Imm>);
-    registry.add(mnemonic, make_form({M(S), R(S), R(1)}), double_m<Left, S, Count::Cl>);
+    registry.add<double_r<Left, S, Count::Imm>>(mnemonic, make_form({R(S), R(S), I}));
+    registry.add<double_r<Left, S, Count::Cl>>(mnemonic, make_form({R(S), R(S), R(1)}));
+    registry.add<double_m<Left, S, Count::Imm>>(mnemonic, make_form({M(S), R(S), I}));
+    registry.add<double_m<Left, S, Count::Cl>>(mnemonic, make_form({M(S), R(S), R(1)}));
 }
 
 } // namespace

@@ -134,27 +134,27 @@ void popa(Cpu& cpu, Insn const& insn) {
 } // namespace
 
 void register_stack(Registry& registry) {
-    registry.add(ZYDIS_MNEMONIC_PUSH, make_form({R(8)}), push_r<8>);
-    registry.add(ZYDIS_MNEMONIC_PUSH, make_form({R(4)}), push_r<4>);
-    registry.add(ZYDIS_MNEMONIC_PUSH, make_form({R(2)}), push_r<2>);
-    registry.add(ZYDIS_MNEMONIC_POP, make_form({R(8)}), pop_r<8>);
-    registry.add(ZYDIS_MNEMONIC_POP, make_form({R(4)}), pop_r<4>);
-    registry.add(ZYDIS_MNEMONIC_POP, make_form({R(2)}), pop_r<2>);
-    registry.add_any(ZYDIS_MNEMONIC_PUSH, push_operand);
+    registry.add<push_r<8>>(ZYDIS_MNEMONIC_PUSH, make_form({R(8)}));
+    registry.add<push_r<4>>(ZYDIS_MNEMONIC_PUSH, make_form({R(4)}));
+    registry.add<push_r<2>>(ZYDIS_MNEMONIC_PUSH, make_form({R(2)}));
+    registry.add<pop_r<8>>(ZYDIS_MNEMONIC_POP, make_form({R(8)}));
+    registry.add<pop_r<4>>(ZYDIS_MNEMONIC_POP, make_form({R(4)}));
+    registry.add<pop_r<2>>(ZYDIS_MNEMONIC_POP, make_form({R(2)}));
+    registry.add_any<push_operand>(ZYDIS_MNEMONIC_PUSH);
     for (unsigned const size : {2U, 4U, 8U})
-        registry.add(ZYDIS_MNEMONIC_POP, make_form({M(size)}), pop_m);
-    registry.add(ZYDIS_MNEMONIC_PUSHF, make_form({}), pushf);
-    registry.add(ZYDIS_MNEMONIC_PUSHFD, make_form({}), pushf);
-    registry.add(ZYDIS_MNEMONIC_PUSHFQ, make_form({}), pushf);
-    registry.add(ZYDIS_MNEMONIC_POPF, make_form({}), popf, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_POPFD, make_form({}), popf, kEndsBlock);
-    registry.add(ZYDIS_MNEMONIC_POPFQ, make_form({}), popf, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_ENTER, enter);
-    registry.add(ZYDIS_MNEMONIC_LEAVE, make_form({}), leave);
-    registry.add(ZYDIS_MNEMONIC_PUSHA, make_form({}), pusha);
-    registry.add(ZYDIS_MNEMONIC_PUSHAD, make_form({}), pusha);
-    registry.add(ZYDIS_MNEMONIC_POPA, make_form({}), popa);
-    registry.add(ZYDIS_MNEMONIC_POPAD, make_form({}), popa);
+        registry.add<pop_m>(ZYDIS_MNEMONIC_POP, make_form({M(size)}));
+    registry.add<pushf>(ZYDIS_MNEMONIC_PUSHF, make_form({}));
+    registry.add<pushf>(ZYDIS_MNEMONIC_PUSHFD, make_form({}));
+    registry.add<pushf>(ZYDIS_MNEMONIC_PUSHFQ, make_form({}));
+    registry.add<popf>(ZYDIS_MNEMONIC_POPF, make_form({}), kEndsBlock);
+    registry.add<popf>(ZYDIS_MNEMONIC_POPFD, make_form({}), kEndsBlock);
+    registry.add<popf>(ZYDIS_MNEMONIC_POPFQ, make_form({}), kEndsBlock);
+    registry.add_any<enter>(ZYDIS_MNEMONIC_ENTER);
+    registry.add<leave>(ZYDIS_MNEMONIC_LEAVE, make_form({}));
+    registry.add<pusha>(ZYDIS_MNEMONIC_PUSHA, make_form({}));
+    registry.add<pusha>(ZYDIS_MNEMONIC_PUSHAD, make_form({}));
+    registry.add<popa>(ZYDIS_MNEMONIC_POPA, make_form({}));
+    registry.add<popa>(ZYDIS_MNEMONIC_POPAD, make_form({}));
 }
 
 } // namespace vireo::emu

@@ -187,11 +187,11 @@ template <unsigned S>
 void add_size(Registry& registry, ZydisMnemonic movs_m, ZydisMnemonic stos_m, ZydisMnemonic lods_m,
               ZydisMnemonic cmps_m, ZydisMnemonic scas_m) {
     // Each ends its block: a REP form may rewind RIP to restart itself.
-    registry.add(movs_m, make_form({}), movs<S>, kEndsBlock);
-    registry.add(stos_m, make_form({}), stos<S>, kEndsBlock);
-    registry.add(lods_m, make_form({}), lods<S>, kEndsBlock);
-    registry.add(cmps_m, make_form({}), compare_string<S, false>, kEndsBlock);
-    registry.add(scas_m, make_form({}), compare_string<S, true>, kEndsBlock);
+    registry.add<movs<S>>(movs_m, make_form({}), kEndsBlock);
+    registry.add<stos<S>>(stos_m, make_form({}), kEndsBlock);
+    registry.add<lods<S>>(lods_m, make_form({}), kEndsBlock);
+    registry.add<compare_string<S, false>>(cmps_m, make_form({}), kEndsBlock);
+    registry.add<compare_string<S, true>>(scas_m, make_form({}), kEndsBlock);
 }
 
 } // namespace

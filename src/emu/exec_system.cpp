@@ -390,45 +390,41 @@ void handle_undefined(Cpu&, Insn const&) {
 
 void register_system(Registry& registry) {
     for (unsigned const size : {4U, 8U}) {
-        registry.add(ZYDIS_MNEMONIC_MOV, make_form({operand_desc(OpKind::Cr, size), R(size)}),
-                     mov_to_cr, kEndsBlock);
-        registry.add(ZYDIS_MNEMONIC_MOV, make_form({R(size), operand_desc(OpKind::Cr, size)}),
-                     mov_from_cr);
-        registry.add(ZYDIS_MNEMONIC_MOV, make_form({operand_desc(OpKind::Dr, size), R(size)}),
-                     mov_to_dr);
-        registry.add(ZYDIS_MNEMONIC_MOV, make_form({R(size), operand_desc(OpKind::Dr, size)}),
-                     mov_from_dr);
+        registry.add<mov_to_cr>(ZYDIS_MNEMONIC_MOV, make_form({operand_desc(OpKind::Cr, size), R(size)}), kEndsBlock);
+        registry.add<mov_from_cr>(ZYDIS_MNEMONIC_MOV, make_form({R(size), operand_desc(OpKind::Cr, size)}));
+        registry.add<mov_to_dr>(ZYDIS_MNEMONIC_MOV, make_form({operand_desc(OpKind::Dr, size), R(size)}));
+        registry.add<mov_from_dr>(ZYDIS_MNEMONIC_MOV, make_form({R(size), operand_desc(OpKind::Dr, size)}));
     }
-    registry.add_any(ZYDIS_MNEMONIC_LGDT, lgdt);
-    registry.add_any(ZYDIS_MNEMONIC_LIDT, lidt);
-    registry.add_any(ZYDIS_MNEMONIC_SGDT, sgdt);
-    registry.add_any(ZYDIS_MNEMONIC_SIDT, sidt);
-    registry.add_any(ZYDIS_MNEMONIC_LTR, ltr);
-    registry.add_any(ZYDIS_MNEMONIC_LLDT, lldt);
-    registry.add_any(ZYDIS_MNEMONIC_STR, str);
-    registry.add_any(ZYDIS_MNEMONIC_SLDT, sldt);
-    registry.add_any(ZYDIS_MNEMONIC_SMSW, smsw);
-    registry.add_any(ZYDIS_MNEMONIC_LMSW, lmsw, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_CLTS, clts);
-    registry.add_any(ZYDIS_MNEMONIC_INVLPG, invlpg, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_WBINVD, privileged_nop);
-    registry.add_any(ZYDIS_MNEMONIC_INVD, privileged_nop);
-    registry.add_any(ZYDIS_MNEMONIC_CPUID, do_cpuid);
-    registry.add_any(ZYDIS_MNEMONIC_RDMSR, rdmsr);
-    registry.add_any(ZYDIS_MNEMONIC_WRMSR, wrmsr, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_RDTSC, rdtsc);
-    registry.add_any(ZYDIS_MNEMONIC_RDTSCP, rdtscp);
-    registry.add_any(ZYDIS_MNEMONIC_RDPMC, rdpmc);
-    registry.add_any(ZYDIS_MNEMONIC_HLT, hlt, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_CLI, cli);
-    registry.add_any(ZYDIS_MNEMONIC_STI, sti);
-    registry.add_any(ZYDIS_MNEMONIC_INT, int_n, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_INT3, int3, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_INTO, into, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_INT1, int1, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_UD0, handle_undefined, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_UD1, handle_undefined, kEndsBlock);
-    registry.add_any(ZYDIS_MNEMONIC_UD2, handle_undefined, kEndsBlock);
+    registry.add_any<lgdt>(ZYDIS_MNEMONIC_LGDT);
+    registry.add_any<lidt>(ZYDIS_MNEMONIC_LIDT);
+    registry.add_any<sgdt>(ZYDIS_MNEMONIC_SGDT);
+    registry.add_any<sidt>(ZYDIS_MNEMONIC_SIDT);
+    registry.add_any<ltr>(ZYDIS_MNEMONIC_LTR);
+    registry.add_any<lldt>(ZYDIS_MNEMONIC_LLDT);
+    registry.add_any<str>(ZYDIS_MNEMONIC_STR);
+    registry.add_any<sldt>(ZYDIS_MNEMONIC_SLDT);
+    registry.add_any<smsw>(ZYDIS_MNEMONIC_SMSW);
+    registry.add_any<lmsw>(ZYDIS_MNEMONIC_LMSW, kEndsBlock);
+    registry.add_any<clts>(ZYDIS_MNEMONIC_CLTS);
+    registry.add_any<invlpg>(ZYDIS_MNEMONIC_INVLPG, kEndsBlock);
+    registry.add_any<privileged_nop>(ZYDIS_MNEMONIC_WBINVD);
+    registry.add_any<privileged_nop>(ZYDIS_MNEMONIC_INVD);
+    registry.add_any<do_cpuid>(ZYDIS_MNEMONIC_CPUID);
+    registry.add_any<rdmsr>(ZYDIS_MNEMONIC_RDMSR);
+    registry.add_any<wrmsr>(ZYDIS_MNEMONIC_WRMSR, kEndsBlock);
+    registry.add_any<rdtsc>(ZYDIS_MNEMONIC_RDTSC);
+    registry.add_any<rdtscp>(ZYDIS_MNEMONIC_RDTSCP);
+    registry.add_any<rdpmc>(ZYDIS_MNEMONIC_RDPMC);
+    registry.add_any<hlt>(ZYDIS_MNEMONIC_HLT, kEndsBlock);
+    registry.add_any<cli>(ZYDIS_MNEMONIC_CLI);
+    registry.add_any<sti>(ZYDIS_MNEMONIC_STI);
+    registry.add_any<int_n>(ZYDIS_MNEMONIC_INT, kEndsBlock);
+    registry.add_any<int3>(ZYDIS_MNEMONIC_INT3, kEndsBlock);
+    registry.add_any<into>(ZYDIS_MNEMONIC_INTO, kEndsBlock);
+    registry.add_any<int1>(ZYDIS_MNEMONIC_INT1, kEndsBlock);
+    registry.add_any<handle_undefined>(ZYDIS_MNEMONIC_UD0, kEndsBlock);
+    registry.add_any<handle_undefined>(ZYDIS_MNEMONIC_UD1, kEndsBlock);
+    registry.add_any<handle_undefined>(ZYDIS_MNEMONIC_UD2, kEndsBlock);
 }
 
 } // namespace vireo::emu

@@ -7,22 +7,24 @@ namespace vireo::emu {
 
 namespace {
 
-// Runs one block. The only work per instruction is advancing RIP and one indirect call.
-// A GuestFault thrown by a handler rewinds RIP to the faulting instruction, whose partial
-// effects the handler itself has undone.
+// Runs one block as threaded code. A GuestFault thrown by a handler leaves RIP just past the
+// faulting instruction (handlers change RIP only after their last access that can fault), so
+// walking the block's lengths from its start finds that instruction; RIP is rewound to it and
+// the instructions before it are counted.
 bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
-    Insn const* insn = block.insns.get();
-    Insn const* const end = insn + block.count;
-    uint64_t rip = cpu.regs[kRegRip];
+    uint64_t const start = cpu.regs[kRegRip];
     try {
-        for (; insn != end; ++insn) {
-            rip = cpu.regs[kRegRip];
-            cpu.regs[kRegRip] = rip + insn->length;
-            insn->handler(cpu, *insn);
-        }
+        block.insns[0].exec(cpu, block.insns.get());
     } catch (GuestFault const& raised) {
-        cpu.set_rip(rip);
-        cpu.instructions += static_cast<uint64_t>(insn - block.insns.get());
+        uint64_t const after = cpu.regs[kRegRip];
+        uint64_t position = start;
+        uint32_t done = 0;
+        while (done + 1 < block.count && position + block.insns[done].length != after) {
+            position += block.insns[done].length;
+            ++done;
+        }
+        cpu.set_rip(position);
+        cpu.instructions += done;
         fault = raised;
         return false;
     }

@@ -10,7 +10,11 @@ namespace vireo::emu {
 
 struct Cpu;
 struct Insn;
+// The semantics of one instruction.
 using Handler = void (*)(Cpu&, Insn const&);
+// The threaded form the executor calls: advances RIP, runs the handler and tail-calls the
+// next instruction's `exec` (a block ends with a sentinel whose `exec` returns).
+using ThreadedHandler = void (*)(Cpu&, Insn const*);
 
 enum class OpKind : uint8_t {
     None,
@@ -42,6 +46,7 @@ enum InsnPrefix : uint8_t {
 inline constexpr unsigned kMaxOperands = 3;
 
 struct Insn {
+    ThreadedHandler exec = nullptr;
     Handler handler = nullptr;
     uint64_t imm = 0;          // immediate, sign-extended; for relative branches the offset
     int64_t disp = 0;          // memory operand displacement (or a moffs absolute address)

@@ -4,17 +4,19 @@
 
 namespace vireo::emu {
 
-void Registry::add(ZydisMnemonic mnemonic, Form form, Handler handler, uint8_t flags) {
+void end_of_block(Cpu&, Insn const*) {}
+
+void Registry::add_entry(ZydisMnemonic mnemonic, Entry const& added) {
     auto const index = static_cast<size_t>(mnemonic);
     if (by_mnemonic_.size() <= index)
         by_mnemonic_.resize(index + 1);
     for (Entry& entry : by_mnemonic_[index]) {
-        if (entry.form == form) {
-            entry = {form, handler, flags};
+        if (entry.form == added.form) {
+            entry = added;
             return;
         }
     }
-    by_mnemonic_[index].push_back({form, handler, flags});
+    by_mnemonic_[index].push_back(added);
 }
 
 Registry::Entry const* Registry::find(ZydisMnemonic mnemonic, Form form) const {

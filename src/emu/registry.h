@@ -13,6 +13,7 @@
 
 #include <Zydis/Zydis.h>
 
+#include "emu/cpu.h"
 #include "emu/insn.h"
 
 namespace vireo::emu {
@@ -76,23 +77,48 @@ enum HandlerFlag : uint8_t {
     kEndsBlock = 1 << 0,
 };
 
+// RIP is advanced before the handler runs, so RIP-relative operands and pushed return
+// addresses see the next instruction. Written as a tail call so that each handler ends in
+// its own indirect jump to the next one (threaded code), which branch predictors follow far
+// better than one shared call site. A guest fault unwinds to the executor, which finds the
+// faulting instruction from RIP (see executor.cpp).
+template <Handler H>
+void threaded(Cpu& cpu, Insn const* insn);
+
 class Registry {
 public:
     struct Entry {
         Form form;
         Handler handler;
+        ThreadedHandler exec;
         uint8_t flags;
     };
 
-    void add(ZydisMnemonic mnemonic, Form form, Handler handler, uint8_t flags = 0);
-    void add_any(ZydisMnemonic mnemonic, Handler handler, uint8_t flags = 0) {
-        add(mnemonic, kAnyForm, handler, flags);
+    template <Handler H>
+    void add(ZydisMnemonic mnemonic, Form form, uint8_t flags = 0) {
+        add_entry(mnemonic, {form, H, &threaded<H>, flags});
+    }
+    template <Handler H>
+    void add_any(ZydisMnemonic mnemonic, uint8_t flags = 0) {
+        add<H>(mnemonic, kAnyForm, flags);
     }
     Entry const* find(ZydisMnemonic mnemonic, Form form) const;
 
 private:
+    void add_entry(ZydisMnemonic mnemonic, Entry const& entry);
+
     std::vector<std::vector<Entry>> by_mnemonic_;
 };
+
+template <Handler H>
+void threaded(Cpu& cpu, Insn const* insn) {
+    cpu.regs[kRegRip] += insn->length;
+    H(cpu, *insn);
+    return insn[1].exec(cpu, insn + 1);
+}
+
+// Ends a block's threaded run.
+void end_of_block(Cpu& cpu, Insn const* insn);
 
 // Every handler vireo has, built on first use.
 Registry const& handler_registry();
