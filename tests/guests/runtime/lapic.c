@@ -1,5 +1,6 @@
 /* Local APIC access in xAPIC (MMIO) mode, its timer, and waiting with HLT. */
 #include "runtime.h"
+#include "runtime_internal.h"
 #include "x86.h"
 
 /* Intel SDM Vol. 3A 11.4.1: the default local APIC base (vireo's kLocalApicAddress). */
@@ -24,14 +25,10 @@
 #define LAPIC_ICR_DEST_SHIFT 24 /* Intel SDM Vol. 3A 11.6.1 */
 #define LAPIC_ICR_SEND_PENDING (1u << 12)
 #define LAPIC_MAX_ICR_POLLS 100000
-/* Intel SDM Vol. 3A 11.5.4 (Figure 11-10): 0b0011 divides the bus clock by 16. */
+/* Intel SDM Vol. 3A 11.5.4 (Figure 11-10): 0b0011 divides the input clock by 16 (the
+ * LAPIC_TIMER_DIVISOR that clock.c's rate is in). */
 #define LAPIC_TIMER_DIVIDE_BY_16 0x3
-#define LAPIC_TIMER_DIVISOR 16
-
-/* The architecture leaves the timer's input clock to the platform; KVM and QEMU both run
- * the APIC bus at 1 GHz. Time here only bounds waits, so a different clock just stretches
- * or shrinks them. */
-#define ASSUMED_APIC_BUS_HZ 1000000000u
+#define LAPIC_TIMER_MAX_COUNT 0xffffffffu
 
 static uint32_t lapic_read(uint32_t reg) {
     return mmio_read32(LAPIC_BASE + reg);
@@ -88,8 +85,10 @@ uint32_t lapic_timer_current(void) {
     return lapic_read(LAPIC_TIMER_CURRENT);
 }
 
-uint32_t lapic_timer_counts_per_ms(void) {
-    return ASSUMED_APIC_BUS_HZ / LAPIC_TIMER_DIVISOR / 1000;
+void lapic_timer_free_run(void) {
+    lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_TIMER_INITIAL, LAPIC_TIMER_MAX_COUNT);
 }
 
 static uint32_t volatile watchdog_fired;
@@ -118,7 +117,8 @@ bool wait_for_count(uint32_t volatile const* counter, uint32_t target, uint32_t 
 }
 
 void delay_us(uint32_t microseconds) {
-    start_watchdog(microseconds * (lapic_timer_counts_per_ms() / 1000));
+    uint32_t const per_ms = lapic_timer_counts_per_ms();
+    start_watchdog(microseconds / 1000 * per_ms + microseconds % 1000 * per_ms / 1000);
     cli();
     while (!watchdog_fired) {
         sti_hlt();

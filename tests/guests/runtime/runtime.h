@@ -112,8 +112,12 @@ enum lapic_timer_mode { LAPIC_TIMER_ONE_SHOT, LAPIC_TIMER_PERIODIC };
 void lapic_timer_start(uint8_t vector, enum lapic_timer_mode mode, uint32_t count);
 void lapic_timer_stop(void);
 uint32_t lapic_timer_current(void);
-/* Timer counts per millisecond at the runtime's divider, for a 1 GHz APIC bus. */
+/* Timer counts per millisecond at the runtime's divider, as measured against the ACPI PM
+ * timer at start-up (a 1 GHz input clock where there is no PM timer). */
 uint32_t lapic_timer_counts_per_ms(void);
+bool lapic_timer_is_calibrated(void);
+/* The ACPI PM timer: 24 bits at 3.579545 MHz. */
+uint32_t pm_timer_now(void);
 
 /* Waits with HLT until *counter reaches target or timeout_ms pass (measured with the LAPIC
  * timer, which this uses). Returns whether the target was reached. */

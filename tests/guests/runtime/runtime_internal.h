@@ -12,3 +12,9 @@ __attribute__((noreturn)) void runtime_start(uint32_t magic, uint32_t info_addre
 /* For crash reports from interrupt context, where the interrupted code may hold the console
  * lock: the guest is about to exit, so a torn line is better than a hang. */
 void console_break_lock(void);
+
+/* The divider the runtime programs into the APIC timer; its rate is in these units. */
+#define LAPIC_TIMER_DIVISOR 16
+/* Starts the APIC timer counting down from its maximum, masked. */
+void lapic_timer_free_run(void);
+void lapic_timer_calibrate(void);

@@ -22,6 +22,7 @@ void runtime_start(uint32_t magic, uint32_t info_address) {
     outb(PIC_MASTER_DATA, PIC_MASK_ALL);
     outb(PIC_SLAVE_DATA, PIC_MASK_ALL);
     lapic_enable();
+    lapic_timer_calibrate();
     guest_main();
     print("FAIL: guest_main returned\n");
     debug_exit(GUEST_EXIT_FAIL);
