@@ -55,8 +55,15 @@ public:
 
     void clear();
     size_t size() const { return blocks_.size(); }
-    // Advances when blocks are freed, which breaks links to them.
+    // Advances when blocks are freed or any code page was invalidated, which breaks links.
     uint64_t generation() const { return generation_; }
+    // Called before each block with CodePages::generation().
+    void observe_code_generation(uint64_t code_generation) {
+        if (code_generation != code_generation_) [[unlikely]] {
+            code_generation_ = code_generation;
+            ++generation_;
+        }
+    }
 
     // The most instructions in a block, so that one block cannot hold up interrupts long.
     static constexpr uint32_t kMaxInstructions = 128;
@@ -79,6 +86,7 @@ private:
     // place still pointing at them.
     std::vector<std::unique_ptr<Block>> retired_;
     uint64_t generation_ = 1;
+    uint64_t code_generation_ = 0;
 };
 
 // The linear address of CS:RIP.

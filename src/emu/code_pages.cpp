@@ -35,8 +35,11 @@ uint32_t CodePages::mark_code(uint32_t page) {
 void CodePages::invalidate_page(uint32_t page) {
     // Clears the code bit and advances the generation in one step.
     uint32_t word = words_[page].load(std::memory_order_relaxed);
-    while (holds_code(word) &&
-           !words_[page].compare_exchange_weak(word, (word | 1) + 1, std::memory_order_acq_rel)) {
+    while (holds_code(word)) {
+        if (words_[page].compare_exchange_weak(word, (word | 1) + 1, std::memory_order_acq_rel)) {
+            generation_.fetch_add(1, std::memory_order_acq_rel);
+            return;
+        }
     }
 }
 

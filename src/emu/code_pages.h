@@ -41,6 +41,10 @@ public:
     // Called, from the marking thread, when a page first holds code.
     void add_listener(std::function<void()> on_new_code_page);
 
+    // Advances whenever blocks somewhere become invalid: executors drop their block links
+    // when it moves, so a linked block needs no per-page check of its own.
+    uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
 private:
     struct Range {
         uint64_t guest_address;
@@ -49,6 +53,7 @@ private:
     };
     std::vector<Range> ranges_;
     std::unique_ptr<std::atomic<uint32_t>[]> words_;
+    std::atomic<uint64_t> generation_{0};
     std::mutex listeners_mutex_;
     std::vector<std::function<void()>> listeners_;
 };

@@ -41,10 +41,10 @@ Block const* follow_link(Cpu& cpu, BlockCache const& cache, Block const* previou
     for (Block::Link const& link : previous->links) {
         if (link.rip == rip && link.tlb_generation == cpu.tlb.generation() &&
             link.cache_generation == cache.generation()) {
+            // Invalidation of any code page has broken every link (observe_code_generation),
+            // so a link that holds leads to a valid block.
             Block const* next = link.block;
-            if (next->mode == cpu.code_mode && next->valid(*cpu.machine->code_pages))
-                return next;
-            return nullptr;
+            return next->mode == cpu.code_mode ? next : nullptr;
         }
     }
     return nullptr;
@@ -62,6 +62,7 @@ void add_link(Cpu& cpu, BlockCache const& cache, Block const* previous, Block co
 ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, TraceRing* trace) {
     uint64_t const stop_at = cpu.instructions + max_instructions;
     Block const* previous = nullptr;
+    CodePages const& code_pages = *cpu.machine->code_pages;
     while (cpu.events.load(std::memory_order_relaxed) == 0) {
         if (cpu.halted)
             return {ExecStatus::Halted};
@@ -70,6 +71,7 @@ ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, Trace
         if (trace != nullptr)
             trace->record(cpu.rip());
         GuestFault fault{};
+        cache.observe_code_generation(code_pages.generation());
         Block const* block = follow_link(cpu, cache, previous);
         if (block == nullptr) {
             try {
