@@ -1,12 +1,14 @@
 /* hello: proves the boot path. Prints a greeting, echoes what the loader passed (command
- * line, memory size and map, the module's length and fingerprint), then exits through
- * debug-exit with the value of "exit=" on the command line. */
+ * line, memory size and map, the module's length and fingerprint), with "echo_input=1"
+ * waits for a character on the console and echoes it, then exits through debug-exit with
+ * the value of "exit=" on the command line. */
 #include "runtime/runtime.h"
 
 /* FNV-1a, 32-bit (Fowler/Noll/Vo): cheap per byte, and the test recomputes it in Python. */
 #define FNV_OFFSET_BASIS 2166136261u
 #define FNV_PRIME 16777619u
 #define MODULE_BYTES_SHOWN 8
+#define INPUT_TIMEOUT_MS 10000
 
 static uint32_t fnv1a(uint8_t const* bytes, uint32_t length) {
     uint32_t hash = FNV_OFFSET_BASIS;
@@ -54,12 +56,26 @@ static void show_modules(struct multiboot_info const* info) {
     }
 }
 
+static void echo_input(void) {
+    print("waiting for console input\n");
+    char c;
+    if (console_read(&c, INPUT_TIMEOUT_MS)) {
+        print("console input: 0x%02x\n", (uint32_t)(uint8_t)c);
+    } else {
+        print("console input: none within %u ms\n", INPUT_TIMEOUT_MS);
+    }
+}
+
 void guest_main(void) {
     print("hello from the vireo test guest\n");
     print("cmdline: [%s]\n", multiboot_cmdline());
     struct multiboot_info const* info = multiboot_info();
     show_memory(info);
     show_modules(info);
+    uint32_t wants_input = 0;
+    if (cmdline_number("echo_input", &wants_input) && wants_input != 0) {
+        echo_input();
+    }
     uint32_t exit_value = 0;
     cmdline_number("exit", &exit_value);
     print("exiting with %u\n", exit_value);

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from vireo_harness import (EXIT_POWEROFF, EXIT_TRIPLE_FAULT, GUEST_PASS, assert_clean_pass,
-                           debug_exit_status, find_lines, run_guest)
+                           converse, debug_exit_status, find_lines, guest, run_guest)
 
 # A module whose length is not a multiple of anything convenient, with distinct bytes.
 MODULE_LENGTH = 4097
@@ -85,11 +85,14 @@ def test_hello_exit_values(accel, value):
     assert find_lines(run, "modules: 0"), run.describe()
 
 
-def test_hello_console_on_stdout(accel):
-    run = run_guest("hello", accel, ["--cmdline", "exit=3", "--console", "stdio"],
-                    console="stdout")
-    assert run.status == debug_exit_status(3), run.describe()
+@pytest.mark.parametrize("console", ["stdio", "socket"])
+def test_console_carries_output_and_input(accel, console):
+    run = converse(["run", "--kernel", str(guest("hello")), "--accel", accel,
+                    "--cmdline", "echo_input=1 exit=9"], console,
+                   prompt=b"waiting for console input", reply=b"Z")
     assert "hello from the vireo test guest" in run.console_lines(), run.describe()
+    assert "console input: 0x5a" in run.console_lines(), run.describe()
+    assert run.status == debug_exit_status(9), run.describe()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,9 @@ import functools
 import os
 import pathlib
 import re
+import selectors
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -145,6 +147,83 @@ def run_guest(name: str, accel: str, extra: list[str] = (), timeout: float = DEF
               console: str = "file") -> Run:
     return run_vireo(["run", "--kernel", str(guest(name)), "--accel", accel, *extra],
                      timeout=timeout, console=console)
+
+
+def _socket_channel(path: pathlib.Path, process: subprocess.Popen, deadline: float):
+    """Connects to vireo's console socket once it is listening."""
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists():
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                client.connect(str(path))
+                return client.fileno(), client.sendall, client
+            except (ConnectionRefusedError, FileNotFoundError):
+                client.close()
+        time.sleep(0.01)
+    return None
+
+
+def _pipe_channel(process: subprocess.Popen):
+    def send(data: bytes) -> None:
+        process.stdin.write(data)
+        process.stdin.flush()
+    return process.stdout.fileno(), send, None
+
+
+def _read_until_eof(fd: int, deadline: float, prompt: bytes, reply: bytes, send) -> bytes:
+    """Reads fd to its end; answers `reply` once `prompt` has come."""
+    received = b""
+    replied = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            received += chunk
+            if not replied and prompt in received:
+                send(reply)
+                replied = True
+    return received
+
+
+def converse(args: list[str], console: str, prompt: bytes, reply: bytes,
+             timeout: float = DEFAULT_TIMEOUT) -> Run:
+    """Runs `vireo ARGS --console stdio|socket=...`, reads the console and types `reply`
+    once `prompt` appeared on it (not before: a guest resets its UART's FIFOs at start)."""
+    with tempfile.TemporaryDirectory(prefix="vireo-test-") as tmp:
+        workdir = pathlib.Path(tmp)
+        socket_path = workdir / "console.sock"
+        spec = "stdio" if console == "stdio" else f"socket={socket_path}"
+        command = [str(vireo_bin()), *args, "--console", spec]
+        started = time.monotonic()
+        deadline = started + timeout
+        process = subprocess.Popen(command, cwd=workdir, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        channel = (_pipe_channel(process) if console == "stdio"
+                   else _socket_channel(socket_path, process, deadline))
+        received = b""
+        if channel is not None:
+            fd, send, owner = channel
+            received = _read_until_eof(fd, deadline, prompt, reply, send)
+            if owner is not None:
+                owner.close()
+        try:
+            stdout, stderr = process.communicate(timeout=max(0.1, deadline - time.monotonic()))
+            status: int | None = process.returncode
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            stdout, stderr = process.communicate()
+            status = None
+        if console == "stdio":
+            received += stdout
+        cores = sorted(p.name for p in workdir.iterdir() if p.name.startswith("core"))
+        return Run(command, status, stdout.decode("utf-8", errors="replace"),
+                   stderr.decode("utf-8", errors="replace"),
+                   received.decode("utf-8", errors="replace"), time.monotonic() - started, cores)
 
 
 # Words with which vireo says an accelerator is not there, as opposed to failing in it.

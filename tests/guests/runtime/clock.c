@@ -9,8 +9,6 @@
 /* vireo's pc_layout.h kAcpiPmTimer (and QEMU's with SeaBIOS): a 24-bit counter at
  * 3.579545 MHz (ACPI 6.5 4.8.3.3). */
 #define ACPI_PM_TIMER_PORT 0x608
-#define ACPI_PM_TIMER_MASK 0xffffffu
-#define ACPI_PM_TICKS_PER_MS 3580u /* 3579.545, rounded */
 #define CALIBRATION_PM_TICKS (2 * ACPI_PM_TICKS_PER_MS)
 /* A PM timer that does not move within this many reads is taken to be absent. */
 #define CALIBRATION_MAX_READS 100000

@@ -18,6 +18,7 @@
 #define UART_LCR_8N1 0x03
 #define UART_FCR_ENABLE_AND_CLEAR 0x07
 #define UART_MCR_DTR_RTS 0x03
+#define UART_LSR_DATA_READY 0x01
 #define UART_LSR_THR_EMPTY 0x20
 /* A UART that never reports THRE must not hang the guest: give up on a character after this
  * many polls (each one is a VM exit, so this is a long time). */
@@ -59,6 +60,23 @@ void console_write(char const* text, size_t length) {
     for (size_t i = 0; i < length; ++i) {
         put_char(text[i]);
     }
+}
+
+bool console_read(char* c, uint32_t timeout_ms) {
+    /* The PM timer wraps every 4.7 s, so the elapsed time adds up small steps. */
+    uint32_t const timeout_ticks = timeout_ms * ACPI_PM_TICKS_PER_MS;
+    uint32_t elapsed = 0;
+    uint32_t last = pm_timer_now();
+    while (elapsed < timeout_ticks) {
+        if (inb(COM1_PORT + UART_LINE_STATUS) & UART_LSR_DATA_READY) {
+            *c = (char)inb(COM1_PORT + UART_DATA);
+            return true;
+        }
+        uint32_t const now = pm_timer_now();
+        elapsed += (now - last) & ACPI_PM_TIMER_MASK;
+        last = now;
+    }
+    return false;
 }
 
 /* A line buffer, so that a whole print() goes out under the lock in one piece. */

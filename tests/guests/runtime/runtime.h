@@ -28,6 +28,8 @@ __attribute__((noreturn)) void finish_checks(char const* guest_name);
 
 void console_init(void);
 void console_write(char const* text, size_t length);
+/* Waits up to timeout_ms (by the ACPI PM timer) for a received character. */
+bool console_read(char* c, uint32_t timeout_ms);
 __attribute__((format(printf, 1, 2))) void print(char const* format, ...);
 
 /* ---- strings and memory ------------------------------------------------------------------ */

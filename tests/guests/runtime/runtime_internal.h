@@ -18,3 +18,7 @@ void console_break_lock(void);
 /* Starts the APIC timer counting down from its maximum, masked. */
 void lapic_timer_free_run(void);
 void lapic_timer_calibrate(void);
+
+/* The ACPI PM timer's width and rate (ACPI 6.5 4.8.3.3: 24 bits at 3.579545 MHz). */
+#define ACPI_PM_TIMER_MASK 0xffffffu
+#define ACPI_PM_TICKS_PER_MS 3580u /* 3579.545, rounded */
