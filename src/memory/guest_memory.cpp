@@ -70,6 +70,7 @@ Result<void> GuestMemory::write(uint64_t address, std::span<uint8_t const> data)
     if (target == nullptr)
         return make_error("guest range {:#x}+{:#x} is not RAM", address, data.size());
     std::memcpy(target, data.data(), data.size());
+    notify_written(address, data.size());
     return {};
 }
 

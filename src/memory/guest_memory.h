@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -61,6 +62,17 @@ public:
         return write(address, std::span(reinterpret_cast<uint8_t const*>(&value), sizeof(T)));
     }
 
+    // Devices that write guest RAM directly (DMA: virtio buffers, loaders) report the range
+    // here afterwards. The emulator registers an observer to drop code it decoded from those
+    // pages; with KVM there is none and the call costs one branch. Observers are registered
+    // before the VM runs and never removed.
+    using WriteObserver = std::function<void(uint64_t address, uint64_t length)>;
+    void add_write_observer(WriteObserver observer) { observers_.push_back(std::move(observer)); }
+    void notify_written(uint64_t address, uint64_t length) const {
+        for (auto const& observer : observers_)
+            observer(address, length);
+    }
+
     // Fills the whole of guest RAM with zeroes again, returning the pages to the host
     // (used when the VM restarts).
     Result<void> discard_all();
@@ -71,6 +83,7 @@ private:
     UniqueFd memfd_;
     uint64_t ram_size_;
     std::vector<MemoryRegion> regions_;
+    std::vector<WriteObserver> observers_;
 };
 
 } // namespace vireo
