@@ -5,7 +5,8 @@ import re
 import pytest
 
 from vireo_harness import (EXIT_POWEROFF, EXIT_TRIPLE_FAULT, GUEST_PASS, assert_clean_pass,
-                           converse, debug_exit_status, find_lines, guest, run_guest)
+                           converse, debug_exit_status, find_lines, guest, run_guest,
+                           run_with_closed_output)
 
 # A module whose length is not a multiple of anything convenient, with distinct bytes.
 MODULE_LENGTH = 4097
@@ -169,3 +170,36 @@ def test_triple_fault_exits_with_status_4_and_dumps_registers(accel):
     assert find_lines(run, "triple_fault: loading an empty IDT"), run.describe()
     assert re.search(r"\b[re]ip\b", run.stderr, re.IGNORECASE), \
         f"no register dump on stderr{run.describe()}"
+
+
+@pytest.mark.parametrize("via_acpi", [0, 1], ids=["8042", "acpi-reset-reg"])
+def test_reboot_with_on_reboot_exit_ends_with_status_0(accel, via_acpi):
+    run = run_guest("reboot", accel, ["--on-reboot", "exit", "--cmdline", f"via_acpi={via_acpi}"])
+    assert run.status == EXIT_POWEROFF, run.describe()
+    assert run.console_lines().count("reboot: first boot") == 1, run.describe()
+
+
+@pytest.mark.parametrize("via_acpi", [0, 1], ids=["8042", "acpi-reset-reg"])
+def test_reboot_with_on_reboot_restart_boots_again_keeping_cmos(accel, via_acpi):
+    # A reset keeps the CMOS NVRAM on a PC (and in QEMU); the guest marks its first boot
+    # there and passes on the second. A VMM that loses NVRAM makes it reboot forever.
+    run = run_guest("reboot", accel, ["--on-reboot", "restart", "--cmdline",
+                                      f"via_acpi={via_acpi}"], timeout=10)
+    first_boots = run.console_lines().count("reboot: first boot")
+    assert first_boots >= 1, run.describe()
+    second_boot = "reboot: second boot" in run.console_lines()
+    assert second_boot, \
+        f"{first_boots} first boots and no second: CMOS NVRAM lost across the reset?" \
+        f"{run.describe()}"
+    assert run.status == GUEST_PASS, run.describe()
+
+
+@pytest.mark.parametrize("guest_name, stream, expected", [
+    ("triple_fault", "stderr", EXIT_TRIPLE_FAULT),  # the register dump goes to stderr
+    ("hello", "stdout", debug_exit_status(0)),      # the console goes to stdout
+])
+def test_closed_output_does_not_crash_vireo(accel, guest_name, stream, expected):
+    # `vireo run ... 2>&1 | head -1` leaves vireo writing into a pipe nobody reads.
+    status = run_with_closed_output(["run", "--kernel", str(guest(guest_name)), "--accel", accel,
+                                     "--console", "stdio"], stream)
+    assert status == expected, f"vireo ended with status {status}, expected {expected}"

@@ -18,14 +18,16 @@ TIMEOUT = 60
 pytestmark = pytest.mark.skipif(QEMU is None, reason="qemu-system-x86_64 is not installed")
 
 
-def run_qemu(name: str, *extra: str):
+def run_qemu(name: str, *extra: str, reboot: bool = False):
+    """Boots a guest on QEMU; without `reboot`, a reset ends QEMU with status 0."""
     with tempfile.TemporaryDirectory(prefix="vireo-qemu-") as tmp:
         workdir = pathlib.Path(tmp)
         console = workdir / "console.log"
-        command = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none", "-no-reboot",
-                   "-m", "64", "-serial", f"file:{console}",
-                   "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        command = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none", "-m", "64",
+                   "-serial", f"file:{console}", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                    "-kernel", str(guest(name)), *extra]
+        if not reboot:
+            command.append("-no-reboot")
         return run_process(command, TIMEOUT, console, workdir)
 
 
@@ -74,3 +76,15 @@ def test_triple_fault():
     assert find_lines(run, "triple_fault: loading"), run.describe()
     assert not find_lines(run, "FAIL"), run.describe()
     assert run.status == 0, run.describe()
+
+
+def test_reboot_without_restart():
+    run = run_qemu("reboot")
+    assert run.console_lines().count("reboot: first boot") == 1, run.describe()
+    assert run.status == 0, run.describe()
+
+
+def test_reboot_with_restart_keeps_cmos():
+    run = run_qemu("reboot", reboot=True)
+    assert "reboot: second boot" in run.console_lines(), run.describe()
+    assert run.status == GUEST_PASS, run.describe()

@@ -66,7 +66,7 @@ def source_dir() -> pathlib.Path:
     return _required_env("VIREO_SOURCE_DIR")
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Run:
     """One finished (or killed) run."""
 
@@ -87,6 +87,11 @@ class Run:
 
     def stderr_lines(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        # Short, because pytest repeats it in every assertion that mentions the run; the
+        # messages carry describe() for the details.
+        return f"Run({os.path.basename(self.command[0])} {' '.join(self.command[1:3])} ...)"
 
     def describe(self) -> str:
         """What an assertion message needs to diagnose a failure."""
@@ -224,6 +229,25 @@ def converse(args: list[str], console: str, prompt: bytes, reply: bytes,
         return Run(command, status, stdout.decode("utf-8", errors="replace"),
                    stderr.decode("utf-8", errors="replace"),
                    received.decode("utf-8", errors="replace"), time.monotonic() - started, cores)
+
+
+def run_with_closed_output(args: list[str], stream: str, timeout: float = DEFAULT_TIMEOUT):
+    """Runs `vireo ARGS` with stream ("stdout" or "stderr") a pipe whose reader is gone, so
+    that writes fail with EPIPE. Returns the exit status (negative: killed by a signal)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    targets = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: writer}
+    with tempfile.TemporaryDirectory(prefix="vireo-test-") as tmp:
+        process = subprocess.Popen([str(vireo_bin()), *args], cwd=tmp, stdin=subprocess.DEVNULL,
+                                   stdout=targets["stdout"], stderr=targets["stderr"],
+                                   start_new_session=True)
+        os.close(writer)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.wait()
+            return None
 
 
 # Words with which vireo says an accelerator is not there, as opposed to failing in it.

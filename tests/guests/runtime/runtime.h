@@ -130,6 +130,24 @@ void delay_us(uint32_t microseconds);
 void ioapic_route(uint32_t pin, uint8_t vector, bool level_triggered, uint32_t destination);
 void ioapic_mask(uint32_t pin);
 
+/* ---- ACPI tables ----------------------------------------------------------------------------- */
+
+/* ACPI 6.5 5.2.9 (Table 5.9): FADT fields the guests use. */
+#define FADT_FLAGS 112
+#define FADT_FLAG_RESET_REG_SUP (1u << 10)
+#define FADT_PM1A_CONTROL_BLOCK 64
+#define FADT_RESET_REG 116 /* a Generic Address Structure, ACPI 6.5 5.2.3.2 */
+#define FADT_RESET_VALUE 128
+#define GAS_ADDRESS_SPACE 0
+#define GAS_ADDRESS 4
+#define GAS_SPACE_SYSTEM_IO 1
+
+/* The FADT's address, or 0 (with a printed reason) when the firmware tables lack it. */
+uint32_t acpi_find_fadt(void);
+/* SLP_TYPa of \_S5 in the DSDT the FADT names. */
+bool acpi_s5_sleep_type(uint32_t fadt, uint32_t* sleep_type);
+uint32_t acpi_read32(uint32_t address);
+
 /* ---- entry points --------------------------------------------------------------------------- */
 
 /* Implemented by each guest; returning from it counts as a failure. */

@@ -1,6 +1,6 @@
-#include "acpi.h"
-
-#include "../runtime/runtime.h"
+/* Just enough ACPI table reading for the guests: the FADT, and the sleep type of \_S5 from
+ * the DSDT. */
+#include "runtime.h"
 
 /* ACPI 6.5 5.2.5.1: the RSDP is on a 16-byte boundary in the BIOS area 0xE0000-0xFFFFF (or
  * in the EBDA, which vireo does not use for it). */
@@ -20,7 +20,6 @@
 #define TABLE_LENGTH 4
 /* ACPI 6.5 5.2.9 (Table 5.9): FADT fields. */
 #define FADT_DSDT 40
-#define FADT_PM1A_CONTROL_BLOCK 64
 #define FADT_X_DSDT 140
 /* ACPI 6.5 20.2.5.4 and 20.2.3: PackageOp, then PkgLength whose top two bits of the first
  * byte count the bytes that follow; BytePrefix, ZeroOp and OneOp encode small integers. */
@@ -30,7 +29,7 @@
 #define AML_ONE_OP 0x01
 #define AML_PKG_LENGTH_EXTRA_BYTES(b) ((b) >> 6)
 
-static uint32_t read32(uint32_t address) {
+uint32_t acpi_read32(uint32_t address) {
     uint8_t const* bytes = (uint8_t const*)(uintptr_t)address;
     return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
            (uint32_t)bytes[3] << 24;
@@ -38,7 +37,7 @@ static uint32_t read32(uint32_t address) {
 
 /* A 64-bit table address, or 0 when it is beyond what this 32-bit guest reaches. */
 static uint32_t read_address64(uint32_t address) {
-    return read32(address + 4) == 0 ? read32(address) : 0;
+    return acpi_read32(address + 4) == 0 ? acpi_read32(address) : 0;
 }
 
 static bool checksum_ok(uint32_t address, uint32_t length) {
@@ -61,10 +60,10 @@ static uint32_t find_rsdp(void) {
 
 /* Looks through the XSDT (8-byte entries) or the RSDT (4-byte entries). */
 static uint32_t find_table(uint32_t root, uint32_t entry_size, char const* signature) {
-    uint32_t const length = read32(root + TABLE_LENGTH);
+    uint32_t const length = acpi_read32(root + TABLE_LENGTH);
     for (uint32_t entry = TABLE_HEADER_LENGTH; entry + entry_size <= length; entry += entry_size) {
         uint32_t const table =
-            entry_size == 8 ? read_address64(root + entry) : read32(root + entry);
+            entry_size == 8 ? read_address64(root + entry) : acpi_read32(root + entry);
         if (table != 0 && memcmp((void const*)(uintptr_t)table, signature, 4) == 0) {
             return table;
         }
@@ -74,19 +73,20 @@ static uint32_t find_table(uint32_t root, uint32_t entry_size, char const* signa
 
 static uint32_t find_fadt(uint32_t rsdp) {
     uint8_t const revision = *(uint8_t const*)(uintptr_t)(rsdp + RSDP_REVISION);
-    if (revision >= RSDP_FIRST_XSDT_REVISION && checksum_ok(rsdp, read32(rsdp + RSDP_LENGTH))) {
+    if (revision >= RSDP_FIRST_XSDT_REVISION &&
+        checksum_ok(rsdp, acpi_read32(rsdp + RSDP_LENGTH))) {
         uint32_t const xsdt = read_address64(rsdp + RSDP_XSDT_ADDRESS);
         if (xsdt != 0) {
             return find_table(xsdt, 8, "FACP");
         }
     }
-    uint32_t const rsdt = read32(rsdp + RSDP_RSDT_ADDRESS);
+    uint32_t const rsdt = acpi_read32(rsdp + RSDP_RSDT_ADDRESS);
     return rsdt != 0 ? find_table(rsdt, 4, "FACP") : 0;
 }
 
 /* Finds "_S5_" followed by a package and decodes its first element, SLP_TYPa. */
 static bool find_s5_sleep_type(uint32_t dsdt, uint32_t* sleep_type) {
-    uint32_t const length = read32(dsdt + TABLE_LENGTH);
+    uint32_t const length = acpi_read32(dsdt + TABLE_LENGTH);
     uint8_t const* aml = (uint8_t const*)(uintptr_t)dsdt;
     for (uint32_t i = TABLE_HEADER_LENGTH; i + 8 < length; ++i) {
         if (memcmp(aml + i, "_S5_", 4) != 0 || aml[i + 4] != AML_PACKAGE_OP) {
@@ -115,27 +115,27 @@ static bool find_s5_sleep_type(uint32_t dsdt, uint32_t* sleep_type) {
     return false;
 }
 
-bool acpi_find_soft_off(struct acpi_soft_off* result) {
+uint32_t acpi_find_fadt(void) {
     uint32_t const rsdp = find_rsdp();
     if (rsdp == 0) {
         print("acpi: no RSDP in 0xe0000-0xfffff\n");
-        return false;
+        return 0;
     }
     uint32_t const fadt = find_fadt(rsdp);
     if (fadt == 0) {
         print("acpi: no FADT in the XSDT or RSDT\n");
-        return false;
     }
-    result->pm1a_control_port = read32(fadt + FADT_PM1A_CONTROL_BLOCK);
-    uint32_t dsdt = read32(fadt + FADT_DSDT);
-    if (dsdt == 0 && read32(fadt + TABLE_LENGTH) >= FADT_X_DSDT + 8) {
+    return fadt;
+}
+
+bool acpi_s5_sleep_type(uint32_t fadt, uint32_t* sleep_type) {
+    uint32_t dsdt = acpi_read32(fadt + FADT_DSDT);
+    if (dsdt == 0 && acpi_read32(fadt + TABLE_LENGTH) >= FADT_X_DSDT + 8) {
         dsdt = read_address64(fadt + FADT_X_DSDT);
     }
-    if (dsdt == 0 || !find_s5_sleep_type(dsdt, &result->s5_sleep_type)) {
+    if (dsdt == 0 || !find_s5_sleep_type(dsdt, sleep_type)) {
         print("acpi: no \\_S5 package in the DSDT\n");
         return false;
     }
-    print("acpi: FADT PM1a_CNT_BLK=0x%x, DSDT \\_S5 SLP_TYPa=%u\n", result->pm1a_control_port,
-          result->s5_sleep_type);
     return true;
 }
