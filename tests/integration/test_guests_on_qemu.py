@@ -24,7 +24,8 @@ def run_qemu(name: str, *extra: str, reboot: bool = False):
         workdir = pathlib.Path(tmp)
         console = workdir / "console.log"
         command = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none", "-m", "64",
-                   "-serial", f"file:{console}", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                   "-serial", f"file:{console}",
+                   "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                    "-kernel", str(guest(name)), *extra]
         if not reboot:
             command.append("-no-reboot")
