@@ -104,11 +104,13 @@ Block* BlockCache::build(Cpu& cpu, uint64_t linear, uint64_t physical) {
             decoded = decode_instruction(cpu.code_mode, bytes, sizeof(bytes) - 1);
             if (decoded.insn.length == 0)
                 decoded.insn.length = 1; // undecodable: handle_undefined raises #UD
+            decoded.insn.end_offset = decoded.insn.length;
             insns.push_back(decoded.insn);
             break;
         }
-        insns.push_back(decoded.insn);
         offset += decoded.insn.length;
+        decoded.insn.end_offset = static_cast<uint16_t>(offset - (physical & kPageOffsetMask));
+        insns.push_back(decoded.insn);
         if ((decoded.flags & kEndsBlock) != 0)
             break;
     }

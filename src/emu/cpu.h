@@ -102,6 +102,8 @@ struct Cpu {
 
     std::atomic<uint32_t> events{0};
     uint64_t instructions = 0;
+    // RIP of the first instruction of the block being run: RIP = block_rip + end_offset.
+    uint64_t block_rip = 0;
 
     Tlb tlb;
     Machine* machine = nullptr;

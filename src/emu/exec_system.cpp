@@ -390,10 +390,14 @@ void handle_undefined(Cpu&, Insn const&) {
 
 void register_system(Registry& registry) {
     for (unsigned const size : {4U, 8U}) {
-        registry.add<mov_to_cr>(ZYDIS_MNEMONIC_MOV, make_form({operand_desc(OpKind::Cr, size), R(size)}), kEndsBlock);
-        registry.add<mov_from_cr>(ZYDIS_MNEMONIC_MOV, make_form({R(size), operand_desc(OpKind::Cr, size)}));
-        registry.add<mov_to_dr>(ZYDIS_MNEMONIC_MOV, make_form({operand_desc(OpKind::Dr, size), R(size)}));
-        registry.add<mov_from_dr>(ZYDIS_MNEMONIC_MOV, make_form({R(size), operand_desc(OpKind::Dr, size)}));
+        registry.add<mov_to_cr>(ZYDIS_MNEMONIC_MOV,
+                                make_form({operand_desc(OpKind::Cr, size), R(size)}), kEndsBlock);
+        registry.add<mov_from_cr>(ZYDIS_MNEMONIC_MOV,
+                                  make_form({R(size), operand_desc(OpKind::Cr, size)}));
+        registry.add<mov_to_dr>(ZYDIS_MNEMONIC_MOV,
+                                make_form({operand_desc(OpKind::Dr, size), R(size)}));
+        registry.add<mov_from_dr>(ZYDIS_MNEMONIC_MOV,
+                                  make_form({R(size), operand_desc(OpKind::Dr, size)}));
     }
     registry.add_any<lgdt>(ZYDIS_MNEMONIC_LGDT);
     registry.add_any<lidt>(ZYDIS_MNEMONIC_LIDT);

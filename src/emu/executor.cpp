@@ -13,17 +13,15 @@ namespace {
 // the instructions before it are counted.
 bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
     uint64_t const start = cpu.regs[kRegRip];
+    cpu.block_rip = start;
     try {
         block.insns[0].exec(cpu, block.insns.get());
     } catch (GuestFault const& raised) {
         uint64_t const after = cpu.regs[kRegRip];
-        uint64_t position = start;
         uint32_t done = 0;
-        while (done + 1 < block.count && position + block.insns[done].length != after) {
-            position += block.insns[done].length;
+        while (done + 1 < block.count && start + block.insns[done].end_offset != after)
             ++done;
-        }
-        cpu.set_rip(position);
+        cpu.set_rip(start + block.insns[done].end_offset - block.insns[done].length);
         cpu.instructions += done;
         fault = raised;
         return false;

@@ -60,8 +60,9 @@ struct Insn {
     uint8_t operand_size = 0; // bytes
     uint8_t address_size = 0; // bytes
     uint8_t prefixes = 0;
-    uint16_t mnemonic = 0; // ZydisMnemonic, for traces and generic handlers
-    uint16_t imm2 = 0;     // second immediate: ENTER's nesting level, a far pointer's selector
+    uint16_t mnemonic = 0;   // ZydisMnemonic, for traces and generic handlers
+    uint16_t imm2 = 0;       // second immediate: ENTER's nesting level, a far pointer's selector
+    uint16_t end_offset = 0; // where the instruction ends, from the start of its block
 };
 
 } // namespace vireo::emu

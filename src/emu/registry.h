@@ -112,7 +112,9 @@ private:
 
 template <Handler H>
 void threaded(Cpu& cpu, Insn const* insn) {
-    cpu.regs[kRegRip] += insn->length;
+    // Set from the block's start rather than incremented, so that consecutive instructions
+    // do not form a chain of read-modify-writes on one memory location.
+    cpu.regs[kRegRip] = cpu.block_rip + insn->end_offset;
     H(cpu, *insn);
     return insn[1].exec(cpu, insn + 1);
 }
