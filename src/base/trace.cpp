@@ -52,7 +52,7 @@ uint32_t mask_from_environment() {
         return 0;
     auto mask = parse_mask(value);
     if (!mask) {
-        fmt::print(stderr, "vireo: warning: VIREO_TRACE: {}\n", mask.error().message());
+        write_stderr(fmt::format("vireo: warning: VIREO_TRACE: {}\n", mask.error().message()));
         return 0;
     }
     return *mask;
@@ -69,8 +69,9 @@ void trace_emit(TraceCategory category, std::string const& message) {
     static auto const start = steady_clock::now();
     auto const micros = duration_cast<microseconds>(steady_clock::now() - start).count();
     std::lock_guard lock(g_output_mutex);
-    fmt::print(stderr, "[{:>6}.{:06}] {:<6} t{} {}\n", micros / 1000000, micros % 1000000,
-               trace_category_name(category), static_cast<long>(::syscall(SYS_gettid)), message);
+    write_stderr(fmt::format("[{:>6}.{:06}] {:<6} t{} {}\n", micros / 1000000, micros % 1000000,
+                             trace_category_name(category),
+                             static_cast<long>(::syscall(SYS_gettid)), message));
 }
 
 } // namespace detail
@@ -85,9 +86,20 @@ Result<void> enable_trace(std::string_view list) {
     return {};
 }
 
+void write_stderr(std::string_view text) {
+    while (!text.empty()) {
+        ssize_t const written = ::write(STDERR_FILENO, text.data(), text.size());
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            return;
+        text.remove_prefix(static_cast<size_t>(written));
+    }
+}
+
 void log_message(std::string_view level, std::string const& message) {
     std::lock_guard lock(g_output_mutex);
-    fmt::print(stderr, "vireo: {}{}\n", level, message);
+    write_stderr(fmt::format("vireo: {}{}\n", level, message));
 }
 
 } // namespace vireo

@@ -47,6 +47,10 @@ inline bool trace_enabled(TraceCategory category) {
 // Enables the categories named in a comma-separated list ("kvm,serial", "all").
 Result<void> enable_trace(std::string_view list);
 
+// Writes to stderr with write(2): never throws, never aborts, even when stderr is a closed
+// pipe (SIGPIPE is ignored by the VMM, so such a write just fails).
+void write_stderr(std::string_view text);
+
 // Messages for the user on stderr, prefixed "vireo: ".
 void log_message(std::string_view level, std::string const& message);
 

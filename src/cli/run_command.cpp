@@ -60,7 +60,7 @@ void report_outcome(VmOutcome const& outcome) {
     case VmOutcome::Kind::InternalError:
         log_error("{}", describe(outcome));
         if (outcome.state)
-            std::fputs(x86::format_cpu_state(*outcome.state).c_str(), stderr);
+            write_stderr(x86::format_cpu_state(*outcome.state));
         break;
     case VmOutcome::Kind::Reset:
     case VmOutcome::Kind::Stopped:
@@ -94,9 +94,10 @@ Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
     AccelConfig accel_config{config.cpus, config.cpu_profile};
     bool announced = decision.reason.empty();
 
+    RebootState carried;
     for (;;) {
         auto accelerator = TRY(create_accelerator(decision.choice, accel_config));
-        auto vm = TRY(Vm::create(config, std::move(accelerator), *console, *loop));
+        auto vm = TRY(Vm::create(config, std::move(accelerator), *console, *loop, carried));
         // Said once the VM is built, so that a start-up error stays the only line on stderr.
         if (!announced) {
             log_info("using --accel {}: {}", decision.choice == AccelChoice::Kvm ? "kvm" : "emu",
@@ -110,6 +111,7 @@ Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
         if (outcome.kind == VmOutcome::Kind::Reset && config.on_reboot == OnReboot::Restart &&
             !current.stopped()) {
             log_info("restarting the VM (--on-reboot restart)");
+            carried = vm->reboot_state();
             continue;
         }
         return exit_status_for(outcome);

@@ -3,6 +3,7 @@
 // when asked to).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -25,6 +26,12 @@ class EventLoop;
 class VmDevices;
 
 enum class VmState { Created, Running, Paused, Stopped };
+
+// What outlives the machine when the guest reboots and vireo rebuilds the VM
+// (--on-reboot restart): on a PC, the battery-backed CMOS RAM.
+struct RebootState {
+    std::optional<std::array<uint8_t, 128>> cmos_nvram;
+};
 std::string_view vm_state_name(VmState state);
 
 class Vm final : public MachineControl, private IoHandler {
@@ -32,7 +39,8 @@ public:
     // Builds the whole machine; nothing runs until run().
     static Result<std::unique_ptr<Vm>> create(VmConfig const& config,
                                               std::unique_ptr<Accelerator> accelerator,
-                                              Console& console, EventLoop& loop);
+                                              Console& console, EventLoop& loop,
+                                              RebootState const& carried = {});
     ~Vm() override;
     Vm(Vm const&) = delete;
     Vm& operator=(Vm const&) = delete;
@@ -48,6 +56,7 @@ public:
     void pause();
     void resume();
     VmState state() const;
+    RebootState reboot_state() const;
 
     // MachineControl: requests from devices, taking effect asynchronously.
     void request_poweroff() override;
@@ -63,7 +72,7 @@ public:
 private:
     Vm(VmConfig config, std::unique_ptr<GuestMemory> memory,
        std::unique_ptr<Accelerator> accelerator);
-    Result<void> build(Console& console, EventLoop& loop);
+    Result<void> build(Console& console, EventLoop& loop, RebootState const& carried);
     Result<void> load_guest();
 
     // IoHandler: vCPU threads dispatch guest port and MMIO accesses here.

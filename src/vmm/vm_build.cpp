@@ -3,6 +3,7 @@
 #include "acpi/tables.h"
 #include "base/trace.h"
 #include "boot/loader.h"
+#include "devices/legacy/cmos_rtc.h"
 #include "vmm/vm.h"
 #include "vmm/vm_devices.h"
 #include "x86/pc_layout.h"
@@ -11,22 +12,27 @@ namespace vireo {
 
 Result<std::unique_ptr<Vm>> Vm::create(VmConfig const& config,
                                        std::unique_ptr<Accelerator> accelerator,
-                                       Console& console, EventLoop& loop) {
+                                       Console& console, EventLoop& loop,
+                                       RebootState const& carried) {
     auto memory = TRY(GuestMemory::create(config.memory_bytes));
     TRY(accelerator->map_memory(*memory));
     std::unique_ptr<Vm> vm(new Vm(config, std::move(memory), std::move(accelerator)));
-    TRY(vm->build(console, loop));
+    TRY(vm->build(console, loop, carried));
     return vm;
 }
 
-Result<void> Vm::build(Console& console, EventLoop& loop) {
+Result<void> Vm::build(Console& console, EventLoop& loop, RebootState const& carried) {
     devices_ = TRY(VmDevices::create({config_.testdev}, {pio_bus_, mmio_bus_}, *accelerator_,
                                      *memory_, *this, console, loop));
+    if (carried.cmos_nvram)
+        devices_->cmos().restore_nvram(*carried.cmos_nvram);
     for (unsigned index = 0; index < config_.cpus; ++index)
         vcpus_.push_back(TRY(accelerator_->create_vcpu(index, *this)));
     TRY(load_guest());
     return {};
 }
+
+RebootState Vm::reboot_state() const { return {devices_->cmos().nvram()}; }
 
 Result<void> Vm::load_guest() {
     acpi::AcpiConfig acpi_config;

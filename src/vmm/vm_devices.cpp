@@ -67,8 +67,8 @@ Result<void> VmDevices::add_legacy(MachineControl& machine, EventLoop& loop) {
                        [uart = com1_] { return uart->can_receive(); });
     com1_->set_ready_callback([&console = console_] { console.notify_input_ready(); });
 
-    auto rtc = TRY(CmosRtc::create(*lines_[pc::kRtcIrq], &loop));
-    TRY(insert_port(rtc, pc::kCmosPort, CmosRtc::kPortCount));
+    rtc_ = TRY(CmosRtc::create(*lines_[pc::kRtcIrq], &loop));
+    TRY(insert_port(rtc_, pc::kCmosPort, CmosRtc::kPortCount));
 
     auto keyboard_controller = std::make_shared<I8042>(machine);
     for (auto const& range : I8042::ranges(keyboard_controller))

@@ -12,6 +12,7 @@
 namespace vireo {
 
 class AcpiPm;
+class CmosRtc;
 class Console;
 class EventLoop;
 class GuestMemory;
@@ -50,6 +51,7 @@ public:
     VmDevices& operator=(VmDevices const&) = delete;
 
     AcpiPm& acpi_pm() { return *acpi_pm_; }
+    CmosRtc& cmos() { return *rtc_; }
 
 private:
     VmDevices(DeviceBuses buses, Accelerator& accelerator, Console& console);
@@ -65,6 +67,7 @@ private:
     std::vector<std::unique_ptr<GsiLine>> lines_;
     std::shared_ptr<Uart16550> com1_;
     std::shared_ptr<AcpiPm> acpi_pm_;
+    std::shared_ptr<CmosRtc> rtc_;
     std::vector<std::shared_ptr<BusDevice>> devices_;
 };
 

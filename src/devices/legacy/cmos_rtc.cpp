@@ -199,6 +199,16 @@ void CmosRtc::set_nvram(uint8_t index, uint8_t value) {
         cmos_[index] = value;
 }
 
+CmosRtc::Nvram CmosRtc::nvram() {
+    std::lock_guard lock(mutex_);
+    return cmos_;
+}
+
+void CmosRtc::restore_nvram(Nvram const& bytes) {
+    for (size_t index = kRegisterD + 1; index < bytes.size(); ++index)
+        set_nvram(static_cast<uint8_t>(index), bytes[index]);
+}
+
 bool CmosRtc::nmi_disabled() {
     std::lock_guard lock(mutex_);
     return nmi_disabled_;

@@ -42,6 +42,11 @@ public:
 
     // Lets the VMM fill CMOS RAM before boot (memory sizes for firmware, for example).
     void set_nvram(uint8_t index, uint8_t value);
+    // The battery-backed NVRAM bytes (everything above register D but the century), which
+    // survive a machine reset: the VMM carries them into the VM it rebuilds on reboot.
+    using Nvram = std::array<uint8_t, 128>;
+    Nvram nvram();
+    void restore_nvram(Nvram const& bytes);
     // Bit 7 of the index port masks NMIs on PCs; the VMM may honour it.
     bool nmi_disabled();
 
