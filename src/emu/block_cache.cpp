@@ -45,10 +45,11 @@ uint32_t mark_page(Cpu& cpu, uint64_t physical, uint32_t& page) {
 
 Block const& BlockCache::find(Cpu& cpu) {
     uint64_t const linear = code_linear(cpu);
-    TlbEntry const& entry = cpu.tlb_exec[Tlb::slot(linear)];
+    unsigned const slot = Tlb::slot(linear);
     uint64_t physical = 0;
-    if (entry.tag == (linear >> kPageShift)) [[likely]]
-        physical = entry.physical_page | (linear & kPageOffsetMask);
+    if (cpu.tlb_exec[slot].tag == (linear >> kPageShift)) [[likely]]
+        physical = cpu.tlb.info(Access::Execute, cpu.cpl == 3 ? 1 : 0)[slot].physical_page |
+                   (linear & kPageOffsetMask);
     else
         physical = fetch_translation(cpu, linear).physical;
 

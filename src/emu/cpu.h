@@ -59,6 +59,8 @@ struct Msrs {
 };
 
 struct CpuHooks;
+struct Block;
+class BlockCache;
 
 // Services a vCPU needs from the rest of the emulator, per VM.
 struct Machine {
@@ -104,6 +106,12 @@ struct Cpu {
     uint64_t instructions = 0;
     // RIP of the first instruction of the block being run: RIP = block_rip + end_offset.
     uint64_t block_rip = 0;
+    // The executor's state while it runs: blocks chain into their linked successors from
+    // their end sentinel (executor.cpp) until an event, the budget, or a missing link.
+    Block const* current_block = nullptr;
+    BlockCache* block_cache = nullptr;
+    uint64_t stop_at = 0;
+    bool chain_blocks = false;
 
     Tlb tlb;
     Machine* machine = nullptr;

@@ -2,48 +2,24 @@
 
 #include "base/trace.h"
 #include "emu/interrupts.h"
+#include "emu/registry.h"
 
 namespace vireo::emu {
 
 namespace {
 
-// Runs one block as threaded code. A GuestFault thrown by a handler leaves RIP just past the
-// faulting instruction (handlers change RIP only after their last access that can fault), so
-// walking the block's lengths from its start finds that instruction; RIP is rewound to it and
-// the instructions before it are counted.
-bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
-    uint64_t const start = cpu.regs[kRegRip];
-    cpu.block_rip = start;
-    try {
-        block.insns[0].exec(cpu, block.insns.get());
-    } catch (GuestFault const& raised) {
-        uint64_t const after = cpu.regs[kRegRip];
-        uint32_t done = 0;
-        while (done + 1 < block.count && start + block.insns[done].end_offset != after)
-            ++done;
-        cpu.set_rip(start + block.insns[done].end_offset - block.insns[done].length);
-        cpu.instructions += done;
-        fault = raised;
-        return false;
-    }
-    cpu.instructions += block.count;
-    return true;
-}
-
 // The successor of `previous` at the current RIP if `previous` has a link to it that still
 // holds, else nullptr. Links are only used in 64-bit mode, where RIP is the linear address.
+// Invalidation of any code page has broken every link (observe_code_generation), so a link
+// that holds leads to a valid block.
 Block const* follow_link(Cpu& cpu, BlockCache const& cache, Block const* previous) {
     if (previous == nullptr || cpu.code_mode != CodeMode::Bits64)
         return nullptr;
     uint64_t const rip = cpu.rip();
     for (Block::Link const& link : previous->links) {
         if (link.rip == rip && link.tlb_generation == cpu.tlb.generation() &&
-            link.cache_generation == cache.generation()) {
-            // Invalidation of any code page has broken every link (observe_code_generation),
-            // so a link that holds leads to a valid block.
-            Block const* next = link.block;
-            return next->mode == cpu.code_mode ? next : nullptr;
-        }
+            link.cache_generation == cache.generation())
+            return link.block->mode == cpu.code_mode ? link.block : nullptr;
     }
     return nullptr;
 }
@@ -55,10 +31,57 @@ void add_link(Cpu& cpu, BlockCache const& cache, Block const* previous, Block co
     link = {cpu.rip(), next, cpu.tlb.generation(), cache.generation()};
 }
 
+// Runs a block, and the blocks it chains into, as threaded code. A GuestFault thrown by a
+// handler leaves RIP just past the faulting instruction (handlers change RIP only after their
+// last access that can fault), and Cpu::current_block/block_rip name the block it is in, so
+// its end offsets find that instruction; RIP is rewound to it and the instructions before it
+// are counted.
+bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
+    cpu.current_block = &block;
+    cpu.block_rip = cpu.regs[kRegRip];
+    try {
+        block.insns[0].exec(cpu, block.insns.get());
+    } catch (GuestFault const& raised) {
+        Block const& faulting = *cpu.current_block;
+        uint64_t const start = cpu.block_rip;
+        uint64_t const after = cpu.regs[kRegRip];
+        uint32_t done = 0;
+        while (done + 1 < faulting.count && start + faulting.insns[done].end_offset != after)
+            ++done;
+        cpu.set_rip(start + faulting.insns[done].end_offset - faulting.insns[done].length);
+        cpu.instructions += done;
+        fault = raised;
+        return false;
+    }
+    return true;
+}
+
 } // namespace
+
+// The end sentinel of every block: counts the block, then goes straight on into the linked
+// successor when nothing needs the executor loop (a tail call, so the host stack stays flat).
+void end_of_block(Cpu& cpu, Insn const*) {
+    Block const* const block = cpu.current_block;
+    cpu.instructions += block->count;
+    if (!cpu.chain_blocks || cpu.events.load(std::memory_order_relaxed) != 0 || cpu.halted ||
+        cpu.instructions >= cpu.stop_at)
+        return;
+    BlockCache& cache = *cpu.block_cache;
+    cache.observe_code_generation(cpu.machine->code_pages->generation());
+    Block const* const next = follow_link(cpu, cache, block);
+    if (next == nullptr)
+        return;
+    cpu.current_block = next;
+    cpu.block_rip = cpu.regs[kRegRip];
+    return next->insns[0].exec(cpu, next->insns.get());
+}
 
 ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, TraceRing* trace) {
     uint64_t const stop_at = cpu.instructions + max_instructions;
+    cpu.stop_at = stop_at;
+    cpu.block_cache = &cache;
+    // With a trace, every block goes through the loop so that it is recorded.
+    cpu.chain_blocks = trace == nullptr;
     Block const* previous = nullptr;
     CodePages const& code_pages = *cpu.machine->code_pages;
     while (cpu.events.load(std::memory_order_relaxed) == 0) {
@@ -81,7 +104,7 @@ ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, Trace
                 add_link(cpu, cache, previous, block);
         }
         if (block != nullptr && run_block(cpu, *block, fault)) {
-            previous = block;
+            previous = cpu.current_block;
             continue;
         }
         previous = nullptr;

@@ -34,11 +34,17 @@ inline uint8_t* tlb_lookup(TlbEntry const* table, uint64_t linear, unsigned size
     return nullptr;
 }
 
+// True when the TLB entry maps `linear` and the access stays within its page.
+inline bool tlb_hit(TlbEntry const& entry, uint64_t linear, unsigned size) {
+    return entry.tag == (linear >> kPageShift) && (linear & kPageOffsetMask) <= kPageSize - size;
+}
+
 template <typename T>
 inline T read_mem(Cpu& cpu, uint64_t linear) {
     T value;
-    if (uint8_t const* host = tlb_lookup(cpu.tlb_read, linear, sizeof(T))) [[likely]]
-        std::memcpy(&value, host, sizeof(T));
+    TlbEntry const& entry = cpu.tlb_read[Tlb::slot(linear)];
+    if (tlb_hit(entry, linear, sizeof(T))) [[likely]]
+        std::memcpy(&value, reinterpret_cast<void const*>(linear + entry.addend), sizeof(T));
     else
         read_slow(cpu, linear, &value, sizeof(T));
     return value;
@@ -46,8 +52,9 @@ inline T read_mem(Cpu& cpu, uint64_t linear) {
 
 template <typename T>
 inline void write_mem(Cpu& cpu, uint64_t linear, T value) {
-    if (uint8_t* host = tlb_lookup(cpu.tlb_write, linear, sizeof(T))) [[likely]]
-        std::memcpy(host, &value, sizeof(T));
+    TlbEntry const& entry = cpu.tlb_write[Tlb::slot(linear)];
+    if (tlb_hit(entry, linear, sizeof(T))) [[likely]]
+        std::memcpy(reinterpret_cast<void*>(linear + entry.addend), &value, sizeof(T));
     else
         write_slow(cpu, linear, &value, sizeof(T));
 }

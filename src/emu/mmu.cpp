@@ -210,14 +210,7 @@ Translation translate(Cpu& cpu, uint64_t linear, Access access, bool user) {
                         cpu.machine->code_pages->word(index).load(std::memory_order_acquire));
     }
     if (cacheable) {
-        TlbEntry& entry = cpu.tlb.table(access, user ? 1 : 0)[Tlb::slot(linear)];
-        entry.tag = linear >> kPageShift;
-        entry.addend = reinterpret_cast<uintptr_t>(host) - (linear & ~kPageOffsetMask);
-        entry.physical_page = page;
-        entry.global = w.global;
-        entry.page_shift = w.page_shift;
-        if (w.page_shift > kPageShift)
-            cpu.tlb.note_large_page();
+        cpu.tlb.fill(access, user ? 1 : 0, linear, host, {page, w.global, w.page_shift});
     }
     return {w.physical, host + (w.physical & kPageOffsetMask)};
 }

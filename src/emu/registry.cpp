@@ -4,8 +4,6 @@
 
 namespace vireo::emu {
 
-void end_of_block(Cpu&, Insn const*) {}
-
 void Registry::add_entry(ZydisMnemonic mnemonic, Entry const& added) {
     auto const index = static_cast<size_t>(mnemonic);
     if (by_mnemonic_.size() <= index)

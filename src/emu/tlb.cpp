@@ -11,13 +11,24 @@ void Tlb::flush_all() {
                 entry.tag = ~0ULL;
 }
 
+void Tlb::fill(Access access, unsigned user, uint64_t linear, uint8_t* host_page,
+               TlbInfo const& info) {
+    unsigned const index = slot(linear);
+    TlbEntry& entry = table(access, user)[index];
+    entry.tag = linear >> kPageShift;
+    entry.addend = reinterpret_cast<uintptr_t>(host_page) - (linear & ~kPageOffsetMask);
+    this->info(access, user)[index] = info;
+    if (info.page_shift > kPageShift)
+        has_large_pages_ = true;
+}
+
 void Tlb::flush_non_global() {
     ++generation_;
-    for (auto& user : entries_)
-        for (auto& table : user)
-            for (auto& entry : table)
-                if (!entry.global)
-                    entry.tag = ~0ULL;
+    for (unsigned user = 0; user < 2; ++user)
+        for (unsigned access = 0; access < 3; ++access)
+            for (unsigned i = 0; i < kTlbSize; ++i)
+                if (!info_[user][access][i].global)
+                    entries_[user][access][i].tag = ~0ULL;
 }
 
 void Tlb::flush_page(uint64_t virtual_address) {
@@ -30,13 +41,15 @@ void Tlb::flush_page(uint64_t virtual_address) {
             table[slot(virtual_address)].tag = ~0ULL;
     if (!has_large_pages_)
         return;
-    for (auto& user : entries_)
-        for (auto& table : user)
-            for (auto& entry : table)
-                if (entry.page_shift > kPageShift &&
-                    ((entry.tag << kPageShift) >> entry.page_shift) ==
-                        (virtual_address >> entry.page_shift))
+    for (unsigned user = 0; user < 2; ++user)
+        for (unsigned access = 0; access < 3; ++access)
+            for (unsigned i = 0; i < kTlbSize; ++i) {
+                TlbEntry& entry = entries_[user][access][i];
+                unsigned const shift = info_[user][access][i].page_shift;
+                if (shift > kPageShift &&
+                    ((entry.tag << kPageShift) >> shift) == (virtual_address >> shift))
                     entry.tag = ~0ULL;
+            }
 }
 
 void Tlb::flush_writes() {

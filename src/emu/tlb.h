@@ -13,9 +13,14 @@ inline constexpr unsigned kPageShift = 12;
 inline constexpr uint64_t kPageSize = 1ULL << kPageShift;
 inline constexpr uint64_t kPageOffsetMask = kPageSize - 1;
 
+// What the fast path reads: 16 bytes, so the tables for one privilege fit in L1/L2.
 struct TlbEntry {
     uint64_t tag = ~0ULL; // virtual page number; all ones = empty
     uintptr_t addend = 0;
+};
+
+// What only misses, flushes and block look-ups read, kept apart from the hot entries.
+struct TlbInfo {
     uint64_t physical_page = 0;      // guest-physical address of the page
     bool global = false;             // survives CR3 reloads (Intel SDM Vol. 3A 4.10.2.4)
     uint8_t page_shift = kPageShift; // size of the guest page this 4 KiB piece belongs to
@@ -31,6 +36,11 @@ public:
     TlbEntry* table(Access access, unsigned user) {
         return entries_[user][static_cast<unsigned>(access)];
     }
+    TlbInfo* info(Access access, unsigned user) {
+        return info_[user][static_cast<unsigned>(access)];
+    }
+    void fill(Access access, unsigned user, uint64_t linear, uint8_t* host_page,
+              TlbInfo const& info);
     static unsigned slot(uint64_t virtual_address) {
         return static_cast<unsigned>(virtual_address >> kPageShift) & (kTlbSize - 1);
     }
@@ -39,9 +49,6 @@ public:
     void flush_non_global();
     void flush_page(uint64_t virtual_address);
     void flush_writes();
-    // Called when an entry from a 2 MiB or 1 GiB page is entered, so that INVLPG knows it
-    // must look for other pieces of that page.
-    void note_large_page() { has_large_pages_ = true; }
 
     // Advances whenever translations may have changed (not when entries are merely added):
     // chained blocks check it to know their successor's translation still holds.
@@ -51,6 +58,7 @@ private:
     uint64_t generation_ = 0;
     bool has_large_pages_ = false;
     TlbEntry entries_[2][3][kTlbSize];
+    TlbInfo info_[2][3][kTlbSize];
 };
 
 } // namespace vireo::emu
