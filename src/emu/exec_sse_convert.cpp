@@ -8,8 +8,8 @@ namespace vireo::emu::simd {
 
 namespace {
 
-#define VIREO_SSE_TO_INT(name, op)                                                            \
-    VIREO_SSE_HOST_RV(name##32, #op " %[src], %k[dst]")                                       \
+#define VIREO_SSE_TO_INT(name, op)                                                                 \
+    VIREO_SSE_HOST_RV(name##32, #op " %[src], %k[dst]")                                            \
     VIREO_SSE_HOST_RV(name##64, #op " %[src], %q[dst]")
 VIREO_SSE_TO_INT(cvtss2si, cvtss2si)
 VIREO_SSE_TO_INT(cvttss2si, cvttss2si)
@@ -127,8 +127,7 @@ void register_mmx_conversions(Registry& registry) {
     add<to_mmx<cvtpd2dq, Src::Xmm, false>>(registry, ZYDIS_MNEMONIC_CVTPD2PI, {kMm, kX});
     add<to_mmx<cvtpd2dq, Src::M128, false>>(registry, ZYDIS_MNEMONIC_CVTPD2PI, {kMm, mem(16)});
     add<to_mmx<cvttpd2dq, Src::Xmm, false>>(registry, ZYDIS_MNEMONIC_CVTTPD2PI, {kMm, kX});
-    add<to_mmx<cvttpd2dq, Src::M128, false>>(registry, ZYDIS_MNEMONIC_CVTTPD2PI,
-                                              {kMm, mem(16)});
+    add<to_mmx<cvttpd2dq, Src::M128, false>>(registry, ZYDIS_MNEMONIC_CVTTPD2PI, {kMm, mem(16)});
 }
 
 } // namespace

@@ -8,10 +8,10 @@ namespace vireo::emu::simd {
 namespace {
 
 // "op ps/ss/pd/sd": four host instructions per operation.
-#define VIREO_SSE_FOUR(op)                                                                    \
-    VIREO_SSE_HOST_VV(op##ps, #op "ps %[src], %[dst]")                                        \
-    VIREO_SSE_HOST_VV(op##ss, #op "ss %[src], %[dst]")                                        \
-    VIREO_SSE_HOST_VV(op##pd, #op "pd %[src], %[dst]")                                        \
+#define VIREO_SSE_FOUR(op)                                                                         \
+    VIREO_SSE_HOST_VV(op##ps, #op "ps %[src], %[dst]")                                             \
+    VIREO_SSE_HOST_VV(op##ss, #op "ss %[src], %[dst]")                                             \
+    VIREO_SSE_HOST_VV(op##pd, #op "pd %[src], %[dst]")                                             \
     VIREO_SSE_HOST_VV(op##sd, #op "sd %[src], %[dst]")
 VIREO_SSE_FOUR(add)
 VIREO_SSE_FOUR(sub)
@@ -66,19 +66,19 @@ void add_compare(Registry& registry, ZydisMnemonic mnemonic) {
 // clear OF, SF and AF (Intel SDM Vol. 2A "COMISS"). COMIS signals invalid for QNaNs too.
 using HostFlags = uint32_t (*)(uint64_t& flags, Vec a, Vec b, uint32_t control);
 
-#define VIREO_SSE_HOST_COMPARE(name, text)                                                    \
-    uint32_t name(uint64_t& flags, Vec a, Vec b, uint32_t control) {                          \
-        uint32_t saved;                                                                       \
-        bool zf, pf, cf;                                                                      \
-        asm volatile("stmxcsr %[saved]\n\t"                                                   \
-                     "ldmxcsr %[ctl]\n\t" text " %[b], %[a]\n\t"                              \
-                     "stmxcsr %[ctl]\n\t"                                                     \
-                     "ldmxcsr %[saved]"                                                       \
-                     : "=@ccz"(zf), "=@ccp"(pf), "=@ccc"(cf), [ctl] "+m"(control),            \
-                       [saved] "=m"(saved)                                                    \
-                     : [a] "x"(a), [b] "x"(b));                                               \
-        flags = (zf ? x86::kFlagZf : 0) | (pf ? x86::kFlagPf : 0) | (cf ? x86::kFlagCf : 0);  \
-        return control;                                                                       \
+#define VIREO_SSE_HOST_COMPARE(name, text)                                                         \
+    uint32_t name(uint64_t& flags, Vec a, Vec b, uint32_t control) {                               \
+        uint32_t saved;                                                                            \
+        bool zf, pf, cf;                                                                           \
+        asm volatile("stmxcsr %[saved]\n\t"                                                        \
+                     "ldmxcsr %[ctl]\n\t" text " %[b], %[a]\n\t"                                   \
+                     "stmxcsr %[ctl]\n\t"                                                          \
+                     "ldmxcsr %[saved]"                                                            \
+                     : "=@ccz"(zf), "=@ccp"(pf),                                                   \
+                       "=@ccc"(cf), [ctl] "+m"(control), [saved] "=m"(saved)                       \
+                     : [a] "x"(a), [b] "x"(b));                                                    \
+        flags = (zf ? x86::kFlagZf : 0) | (pf ? x86::kFlagPf : 0) | (cf ? x86::kFlagCf : 0);       \
+        return control;                                                                            \
     }
 VIREO_SSE_HOST_COMPARE(comiss, "comiss")
 VIREO_SSE_HOST_COMPARE(ucomiss, "ucomiss")

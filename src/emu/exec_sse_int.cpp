@@ -1,8 +1,8 @@
 // SSE2 packed integers on XMM registers: add/subtract (wrapping and saturating), multiplies,
 // averages, min/max, PSADBW, compares, logic (also ANDPS..XORPD, which are the same bits),
-// packs and unpacks (also UNPCKLPS..UNPCKHPD), and the shifts by XMM, by immediate and by bytes (PSLLDQ/PSRLDQ). One
-// handler per operation and source form, with no decoding at run time: glibc's string
-// functions live on PCMPEQB, PMINUB, PXOR, POR and PAND.
+// packs and unpacks (also UNPCKLPS..UNPCKHPD), and the shifts by XMM, by immediate and by bytes
+// (PSLLDQ/PSRLDQ). One handler per operation and source form, with no decoding at run time: glibc's
+// string functions live on PCMPEQB, PMINUB, PXOR, POR and PAND.
 #include <algorithm>
 
 #include "emu/sse_int.h"

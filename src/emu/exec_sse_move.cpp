@@ -129,7 +129,8 @@ void movmskpd(Cpu& cpu, Insn const& insn) {
 }
 void pmovmskb(Cpu& cpu, Insn const& insn) {
     check_sse(cpu);
-    set_reg<8>(cpu, insn.op[0].reg, static_cast<unsigned>(_mm_movemask_epi8(xmm(cpu, insn.op[1].reg))));
+    set_reg<8>(cpu, insn.op[0].reg,
+               static_cast<unsigned>(_mm_movemask_epi8(xmm(cpu, insn.op[1].reg))));
 }
 
 // MASKMOVDQU stores the bytes of the first operand whose mask byte (second operand) has its

@@ -73,8 +73,9 @@ void shufpd(Cpu& cpu, Insn const& insn) {
 template <bool Memory>
 void pinsrw(Cpu& cpu, Insn const& insn) {
     check_sse(cpu);
-    auto const word = static_cast<uint16_t>(Memory ? read_mem<uint16_t>(cpu, linear_address(cpu, insn))
-                                                   : get_reg<2>(cpu, insn.op[1].reg));
+    auto const word =
+        static_cast<uint16_t>(Memory ? read_mem<uint16_t>(cpu, linear_address(cpu, insn))
+                                     : get_reg<2>(cpu, insn.op[1].reg));
     auto out = lanes<uint16_t>(xmm(cpu, insn.op[0].reg));
     out.value[insn.imm & 7] = word;
     set_xmm(cpu, insn.op[0].reg, vec(out));

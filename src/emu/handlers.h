@@ -23,6 +23,10 @@ void register_fpu_state(Registry& registry); // exec_fpu_state.cpp: FXSAVE, FXRS
 // exec_simd_minimal.cpp: a stop-gap SSE2 subset (moves, packed integers, scalar FP) that
 // the full x87/SSE files, registered after it, replace.
 void register_simd_minimal(Registry& registry);
+// The full x87/MMX/SSE implementation, registered after the stop-gap.
+void register_sse(Registry& registry); // exec_sse*.cpp: SSE and SSE2 (sse_util.h)
+void register_mmx(Registry& registry); // exec_mmx.cpp: MMX and its SSE additions, EMMS
+void register_x87(Registry& registry); // exec_x87*.cpp: x87 arithmetic and state (x87_util.h)
 
 // The handler of instructions vireo does not implement: #UD.
 void handle_undefined(Cpu& cpu, Insn const& insn);

@@ -50,6 +50,9 @@ Registry build_registry() {
     register_misc(registry);
     register_fpu_state(registry);
     register_simd_minimal(registry);
+    register_sse(registry);
+    register_mmx(registry);
+    register_x87(registry);
     return registry;
 }
 

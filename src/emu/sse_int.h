@@ -10,9 +10,9 @@
 
 namespace vireo::emu::simd {
 
-#define VIREO_SIMD_INT(name, intrinsic)                                                       \
-    struct name {                                                                             \
-        static Vec xmm(Vec a, Vec b) { return intrinsic(a, b); }                              \
+#define VIREO_SIMD_INT(name, intrinsic)                                                            \
+    struct name {                                                                                  \
+        static Vec xmm(Vec a, Vec b) { return intrinsic(a, b); }                                   \
     };
 VIREO_SIMD_INT(AddB, _mm_add_epi8)
 VIREO_SIMD_INT(AddW, _mm_add_epi16)
@@ -72,9 +72,9 @@ VIREO_SIMD_INT(SarD, _mm_sra_epi32)
 // PUNPCKH*: the XMM form interleaves the high quadwords; the MMX form the high doublewords,
 // which are the low ones once both operands are shifted right by 32. (Intrinsics cannot be
 // template arguments: they have no out-of-line definition.)
-#define VIREO_SIMD_UNPACK_HIGH(name, low, high)                                               \
-    struct name {                                                                             \
-        static Vec xmm(Vec a, Vec b) { return high(a, b); }                                   \
+#define VIREO_SIMD_UNPACK_HIGH(name, low, high)                                                    \
+    struct name {                                                                                  \
+        static Vec xmm(Vec a, Vec b) { return high(a, b); }                                        \
         static Vec mmx(Vec a, Vec b) { return low(_mm_srli_epi64(a, 32), _mm_srli_epi64(b, 32)); } \
     };
 VIREO_SIMD_UNPACK_HIGH(UnpackHighB, _mm_unpacklo_epi8, _mm_unpackhi_epi8)
@@ -84,13 +84,13 @@ VIREO_SIMD_UNPACK_HIGH(UnpackHighD, _mm_unpacklo_epi32, _mm_unpackhi_epi32)
 
 // PACK*: the destination's elements narrow into the low half, the source's into the high half.
 // The MMX form packs two 64-bit operands, so both go into one vector first.
-#define VIREO_SIMD_PACK(name, pack)                                                           \
-    struct name {                                                                             \
-        static Vec xmm(Vec a, Vec b) { return pack(a, b); }                                   \
-        static Vec mmx(Vec a, Vec b) {                                                        \
-            Vec const both = _mm_unpacklo_epi64(a, b);                                        \
-            return pack(both, both);                                                          \
-        }                                                                                     \
+#define VIREO_SIMD_PACK(name, pack)                                                                \
+    struct name {                                                                                  \
+        static Vec xmm(Vec a, Vec b) { return pack(a, b); }                                        \
+        static Vec mmx(Vec a, Vec b) {                                                             \
+            Vec const both = _mm_unpacklo_epi64(a, b);                                             \
+            return pack(both, both);                                                               \
+        }                                                                                          \
     };
 VIREO_SIMD_PACK(PackSsWB, _mm_packs_epi16)
 VIREO_SIMD_PACK(PackSsDW, _mm_packs_epi32)

@@ -4,7 +4,8 @@ namespace vireo::emu {
 
 void Tlb::flush_all() {
     ++generation_;
-    has_large_pages_ = false;
+    large_page_count_ = 0;
+    large_pages_overflowed_ = false;
     for (auto& user : entries_)
         for (auto& table : user)
             for (auto& entry : table)
@@ -19,7 +20,26 @@ void Tlb::fill(Access access, unsigned user, uint64_t linear, uint8_t* host_page
     entry.addend = reinterpret_cast<uintptr_t>(host_page) - (linear & ~kPageOffsetMask);
     this->info(access, user)[index] = info;
     if (info.page_shift > kPageShift)
-        has_large_pages_ = true;
+        note_large_page(linear, info.page_shift);
+}
+
+void Tlb::note_large_page(uint64_t linear, uint8_t shift) {
+    if (in_large_page(linear))
+        return;
+    if (large_page_count_ == kMaxLargePages) {
+        large_pages_overflowed_ = true;
+        return;
+    }
+    large_pages_[large_page_count_++] = {linear >> shift, shift};
+}
+
+bool Tlb::in_large_page(uint64_t linear) const {
+    if (large_pages_overflowed_)
+        return true;
+    for (size_t i = 0; i < large_page_count_; ++i)
+        if ((linear >> large_pages_[i].shift) == large_pages_[i].number)
+            return true;
+    return false;
 }
 
 void Tlb::flush_non_global() {
@@ -39,7 +59,7 @@ void Tlb::flush_page(uint64_t virtual_address) {
     for (auto& user : entries_)
         for (auto& table : user)
             table[slot(virtual_address)].tag = ~0ULL;
-    if (!has_large_pages_)
+    if (!in_large_page(virtual_address))
         return;
     for (unsigned user = 0; user < 2; ++user)
         for (unsigned access = 0; access < 3; ++access)

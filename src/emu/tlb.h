@@ -5,6 +5,7 @@
 // is how writes to code are noticed without a check on the fast path.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace vireo::emu {
@@ -56,7 +57,19 @@ public:
 
 private:
     uint64_t generation_ = 0;
-    bool has_large_pages_ = false;
+    // The 2 MiB and 1 GiB guest pages with pieces in the TLB, as (address >> shift, shift),
+    // so that INVLPG of an address outside all of them needs no scan. Past kMaxLargePages
+    // distinct pages, every INVLPG scans.
+    struct LargePage {
+        uint64_t number;
+        uint8_t shift;
+    };
+    static constexpr size_t kMaxLargePages = 256;
+    LargePage large_pages_[kMaxLargePages];
+    size_t large_page_count_ = 0;
+    bool large_pages_overflowed_ = false;
+    void note_large_page(uint64_t linear, uint8_t shift);
+    bool in_large_page(uint64_t linear) const;
     TlbEntry entries_[2][3][kTlbSize];
     TlbInfo info_[2][3][kTlbSize];
 };

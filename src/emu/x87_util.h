@@ -11,6 +11,7 @@
 #include "emu/cpu.h"
 #include "emu/fault.h"
 #include "emu/insn.h"
+#include "emu/registry.h"
 
 namespace vireo::emu::x87 {
 
@@ -130,14 +131,39 @@ inline void check_pending(Cpu const& cpu) {
         raise_fault(x86::Vector::FpuError);
 }
 
-// The start of every waiting x87 instruction: #NM with CR0.EM or CR0.TS (Intel SDM Vol. 3A
-// 2.5, Table 2-2), then a pending exception, then the last-instruction pointer that FNSTENV
-// and FXSAVE report.
-inline void begin(Cpu& cpu, Insn const& insn) {
+// The start of every waiting x87 control instruction (FLDCW, FLDENV, FRSTOR, FWAIT's x87
+// part): #NM with CR0.EM or CR0.TS (Intel SDM Vol. 3A 2.5, Table 2-2), then a pending
+// exception.
+inline void begin_control(Cpu const& cpu) {
     if ((cpu.cr0 & (x86::kCr0Em | x86::kCr0Ts)) != 0) [[unlikely]]
         raise_fault(x86::Vector::DeviceNotAvailable);
     check_pending(cpu);
+}
+
+// The start of every other waiting x87 instruction, which also records the last-instruction
+// pointer that FNSTENV and FXSAVE report (Intel SDM Vol. 1 8.1.8). vireo does not record the
+// last opcode (FOP): Insn does not keep the opcode bytes.
+inline void begin(Cpu& cpu, Insn const& insn) {
+    begin_control(cpu);
     cpu.fpu.fip = cpu.rip() - insn.length;
 }
+
+// Folds the status word of a host operation into FSW: its exception flags (with ES and B
+// when one is unmasked) and the condition codes in `conditions`. Returns false when an
+// unmasked pre-computation exception leaves the destination, the stack and the condition
+// codes as they were.
+inline bool complete(Cpu& cpu, uint16_t status, uint16_t conditions) {
+    uint16_t const unmasked = raise(cpu, status & kExceptions);
+    if ((unmasked & kPreComputation) != 0)
+        return false;
+    set_condition(cpu, conditions, status);
+    return true;
+}
+
+// The x87 handler files, registered by register_x87() (handlers.h).
+void register_x87_load_store(Registry& registry); // exec_x87_load.cpp
+void register_x87_arith(Registry& registry);      // exec_x87_arith.cpp
+void register_x87_compare(Registry& registry);    // exec_x87_compare.cpp
+void register_x87_env(Registry& registry);        // exec_x87_env.cpp
 
 } // namespace vireo::emu::x87
