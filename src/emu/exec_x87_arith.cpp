@@ -10,11 +10,11 @@ namespace vireo::emu::x87 {
 namespace {
 
 // The host instruction computes ST(0) = ST(0) op ST(1), or ST(0) op the memory operand.
-#define VIREO_X87_ARITH(op)                                                                   \
-    VIREO_X87_HOST(host_##op, "f" #op " %%st(1), %%st")                                       \
-    VIREO_X87_HOST(host_##op##_m32, "f" #op "s %[m]")                                         \
-    VIREO_X87_HOST(host_##op##_m64, "f" #op "l %[m]")                                         \
-    VIREO_X87_HOST(host_##op##_i16, "fi" #op "s %[m]")                                        \
+#define VIREO_X87_ARITH(op)                                                                        \
+    VIREO_X87_HOST(host_##op, "f" #op " %%st(1), %%st")                                            \
+    VIREO_X87_HOST(host_##op##_m32, "f" #op "s %[m]")                                              \
+    VIREO_X87_HOST(host_##op##_m64, "f" #op "l %[m]")                                              \
+    VIREO_X87_HOST(host_##op##_i16, "fi" #op "s %[m]")                                             \
     VIREO_X87_HOST(host_##op##_i32, "fi" #op "l %[m]")
 VIREO_X87_ARITH(add)
 VIREO_X87_ARITH(sub)
@@ -113,7 +113,8 @@ void sign(Cpu& cpu, Insn const& insn) {
         return;
     }
     F80 value = get(cpu, 0);
-    value.sign_exponent = Abs ? value.sign_exponent & kExponentMask : value.sign_exponent ^ kSignBit;
+    value.sign_exponent =
+        Abs ? value.sign_exponent & kExponentMask : value.sign_exponent ^ kSignBit;
     set_condition(cpu, kC1, 0);
     put(cpu, 0, value);
 }

@@ -28,8 +28,7 @@ uint16_t full_tag_word(Cpu const& cpu) {
     uint16_t word = 0;
     for (unsigned i = 0; i < 8; ++i) {
         unsigned const st = (i - top(cpu)) & 7;
-        FullTag const tag =
-            ((cpu.fpu.ftw >> i) & 1) == 0 ? kTagEmpty : classify(get(cpu, st));
+        FullTag const tag = ((cpu.fpu.ftw >> i) & 1) == 0 ? kTagEmpty : classify(get(cpu, st));
         word = static_cast<uint16_t>(word | (tag << (2 * i)));
     }
     return word;
@@ -109,8 +108,7 @@ void decode_env(Cpu& cpu, uint8_t const* image, unsigned size) {
         cpu.fpu.fsw = static_cast<uint16_t>(get16(image, 2));
         tags = get16(image, 4);
         cpu.fpu.fip = real ? get16(image, 6) | ((get16(image, 8) >> 12) << 16) : get16(image, 6);
-        cpu.fpu.fdp =
-            real ? get16(image, 10) | ((get16(image, 12) >> 12) << 16) : get16(image, 10);
+        cpu.fpu.fdp = real ? get16(image, 10) | ((get16(image, 12) >> 12) << 16) : get16(image, 10);
     }
     // Only "empty" survives into the abridged tag word; the processor reclassifies the rest.
     uint8_t abridged = 0;

@@ -1,9 +1,8 @@
 // x87 loads and stores: FLD (m32/m64/m80/ST(i)), FILD, FBLD, the constants FLD1..FLDZ, FST and
 // FSTP, FIST/FISTP, FBSTP, and register-stack housekeeping: FXCH, FFREE(P), FINCSTP, FDECSTP,
 // FCMOVcc, FNOP. Format conversions run on the host FPU (x87_host.h).
-#include "emu/x87_host.h"
-
 #include "emu/operands.h"
+#include "emu/x87_host.h"
 
 namespace vireo::emu::x87 {
 
@@ -249,7 +248,8 @@ void register_stores(Registry& registry) {
     registry.add<store_converted<host_store_i16, 2, true>>(ZYDIS_MNEMONIC_FISTP, make_form({M(2)}));
     registry.add<store_converted<host_store_i32, 4, true>>(ZYDIS_MNEMONIC_FISTP, make_form({M(4)}));
     registry.add<store_converted<host_store_i64, 8, true>>(ZYDIS_MNEMONIC_FISTP, make_form({M(8)}));
-    registry.add<store_converted<host_store_bcd, 10, true>>(ZYDIS_MNEMONIC_FBSTP, make_form({M(10)}));
+    registry.add<store_converted<host_store_bcd, 10, true>>(ZYDIS_MNEMONIC_FBSTP,
+                                                            make_form({M(10)}));
 }
 
 } // namespace
