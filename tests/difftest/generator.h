@@ -1,0 +1,25 @@
+// The random program generator: from a seed, a program of `length` instruction groups drawn
+// from the selected classes, with a random initial state (registers, flags, x87/SSE state,
+// data and stack buffers). The same seed and options always give the same program.
+#pragma once
+
+#include <cstdint>
+
+#include "classes.h"
+#include "machine_state.h"
+
+namespace vireo::difftest {
+
+struct GeneratorOptions {
+    ClassMask classes = kAllClasses;
+    unsigned min_length = 5;
+    unsigned max_length = 50;
+};
+
+Program generate_program(uint64_t seed, GeneratorOptions const& options);
+
+// Encodes every template a number of times and returns the mnemonics of those that never
+// produced an instruction (a mistake in a template table), one per line; empty if none.
+std::string check_templates();
+
+} // namespace vireo::difftest

@@ -1,0 +1,9 @@
+#include "templates.h"
+
+namespace vireo::difftest {
+
+std::span<Template const> x87_templates() {
+    return {};
+}
+
+} // namespace vireo::difftest
