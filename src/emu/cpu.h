@@ -112,6 +112,9 @@ struct Cpu {
     BlockCache* block_cache = nullptr;
     uint64_t stop_at = 0;
     bool chain_blocks = false;
+    // Blocks chained since the executor's last call; bounded so that a handler the compiler
+    // did not turn into a tail call cannot grow the host stack without limit.
+    uint32_t chain_depth = 0;
 
     Tlb tlb;
     Machine* machine = nullptr;

@@ -126,9 +126,11 @@ void maskmovq(Cpu& cpu, Insn const& insn) {
     enter_mmx_state(cpu);
 }
 
-// EMMS empties every x87 register (Intel SDM Vol. 2A "EMMS").
+// EMMS empties every x87 register (Intel SDM Vol. 2A "EMMS"); like the other MMX
+// instructions it also makes TOP 0 (observed on hardware).
 void emms(Cpu& cpu, Insn const&) {
     check_mmx(cpu);
+    enter_mmx_state(cpu);
     cpu.fpu.ftw = 0;
 }
 

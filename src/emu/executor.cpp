@@ -39,6 +39,7 @@ void add_link(Cpu& cpu, BlockCache const& cache, Block const* previous, Block co
 bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
     cpu.current_block = &block;
     cpu.block_rip = cpu.regs[kRegRip];
+    cpu.chain_depth = 0;
     try {
         block.insns[0].exec(cpu, block.insns.get());
     } catch (GuestFault const& raised) {
@@ -63,8 +64,9 @@ bool run_block(Cpu& cpu, Block const& block, GuestFault& fault) {
 void end_of_block(Cpu& cpu, Insn const*) {
     Block const* const block = cpu.current_block;
     cpu.instructions += block->count;
+    constexpr uint32_t kMaxChain = 1024;
     if (!cpu.chain_blocks || cpu.events.load(std::memory_order_relaxed) != 0 || cpu.halted ||
-        cpu.instructions >= cpu.stop_at)
+        cpu.instructions >= cpu.stop_at || ++cpu.chain_depth > kMaxChain)
         return;
     BlockCache& cache = *cpu.block_cache;
     cache.observe_code_generation(cpu.machine->code_pages->generation());
