@@ -4,6 +4,8 @@
 #include "base/trace.h"
 #include "boot/loader.h"
 #include "devices/legacy/cmos_rtc.h"
+#include "devices/pci/pci_registers.h"
+#include "devices/pci/slot_irq.h"
 #include "vmm/vm.h"
 #include "vmm/vm_devices.h"
 #include "x86/pc_layout.h"
@@ -11,9 +13,8 @@
 namespace vireo {
 
 Result<std::unique_ptr<Vm>> Vm::create(VmConfig const& config,
-                                       std::unique_ptr<Accelerator> accelerator,
-                                       Console& console, EventLoop& loop,
-                                       RebootState const& carried) {
+                                       std::unique_ptr<Accelerator> accelerator, Console& console,
+                                       EventLoop& loop, RebootState const& carried) {
     auto memory = TRY(GuestMemory::create(config.memory_bytes));
     TRY(accelerator->map_memory(*memory));
     std::unique_ptr<Vm> vm(new Vm(config, std::move(memory), std::move(accelerator)));
@@ -32,13 +33,18 @@ Result<void> Vm::build(Console& console, EventLoop& loop, RebootState const& car
     return {};
 }
 
-RebootState Vm::reboot_state() const { return {devices_->cmos().nvram()}; }
+RebootState Vm::reboot_state() const {
+    return {devices_->cmos().nvram()};
+}
 
 Result<void> Vm::load_guest() {
     acpi::AcpiConfig acpi_config;
     acpi_config.cpu_count = config_.cpus;
-    auto tables = TRY(acpi::build_tables(acpi_config, pc::kAcpiTablesAddress,
-                                         pc::kAcpiTablesMaxSize));
+    // The PCI host bridge of vm_devices.cpp: MCFG, its windows and its interrupt routing.
+    acpi_config.pci = acpi::PciHostConfig{};
+    acpi_config.pci->slot_gsis = pci::slot_gsi_table(pci::kSlotsPerBus);
+    auto tables =
+        TRY(acpi::build_tables(acpi_config, pc::kAcpiTablesAddress, pc::kAcpiTablesMaxSize));
     TRY(memory_->write(tables.guest_address, tables.bytes));
     VIREO_TRACE(Acpi, "{} bytes of ACPI tables at {:#x}, RSDP at {:#x}", tables.bytes.size(),
                 tables.guest_address, tables.rsdp_address);

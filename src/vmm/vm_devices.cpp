@@ -9,6 +9,9 @@
 #include "devices/legacy/pc_testdev.h"
 #include "devices/legacy/port_sink.h"
 #include "devices/legacy/uart16550.h"
+#include "devices/pci/config_access.h"
+#include "devices/pci/host_bridge.h"
+#include "devices/pci/pci_bus.h"
 #include "x86/pc_layout.h"
 
 namespace vireo {
@@ -21,14 +24,15 @@ constexpr uint64_t kUartPortCount = 8;
 } // namespace
 
 Result<std::unique_ptr<VmDevices>> VmDevices::create(Options const& options, DeviceBuses buses,
-                                                     Accelerator& accelerator,
-                                                     GuestMemory& memory, MachineControl& machine,
-                                                     Console& console, EventLoop& loop) {
+                                                     Accelerator& accelerator, GuestMemory& memory,
+                                                     MachineControl& machine, Console& console,
+                                                     EventLoop& loop) {
     std::unique_ptr<VmDevices> devices(new VmDevices(buses, accelerator, console));
     for (uint32_t gsi = 0; gsi < pc::kIoApicPins; ++gsi)
         devices->lines_.push_back(std::make_unique<GsiLine>(accelerator.interrupts(), gsi));
     TRY(devices->add_platform_devices());
     TRY(devices->add_legacy(machine, loop));
+    TRY(devices->add_pci());
     if (options.testdev)
         TRY(devices->add_testdev(memory));
     return devices;
@@ -63,8 +67,9 @@ Result<void> VmDevices::add_platform_devices() {
 Result<void> VmDevices::add_legacy(MachineControl& machine, EventLoop& loop) {
     com1_ = std::make_shared<Uart16550>(*lines_[pc::kCom1Irq], console_);
     TRY(insert_port(com1_, pc::kCom1Port, kUartPortCount));
-    console_.set_input([uart = com1_](std::span<uint8_t const> bytes) { return uart->receive(bytes); },
-                       [uart = com1_] { return uart->can_receive(); });
+    console_.set_input(
+        [uart = com1_](std::span<uint8_t const> bytes) { return uart->receive(bytes); },
+        [uart = com1_] { return uart->can_receive(); });
     com1_->set_ready_callback([&console = console_] { console.notify_input_ready(); });
 
     rtc_ = TRY(CmosRtc::create(*lines_[pc::kRtcIrq], &loop));
@@ -80,6 +85,25 @@ Result<void> VmDevices::add_legacy(MachineControl& machine, EventLoop& loop) {
     TRY(insert_port(acpi_pm_, pc::kAcpiPmBase, pc::kAcpiPmSize));
 
     TRY(insert_port(std::make_shared<PortSink>("post-code"), kPostCodePort, 1));
+    return {};
+}
+
+// The PCI host bridge: configuration mechanism #1 at 0xCF8, the ECAM area the MCFG table
+// describes (vm_build.cpp), and the bridge itself in slot 0. BARs go in the 32-bit window
+// that the host bridge's _CRS gives the guest.
+Result<void> VmDevices::add_pci() {
+    msi_ = std::make_unique<MsiForwarder>(accelerator_.interrupts());
+    auto gsi_line = [this](uint32_t gsi) -> IrqLine* {
+        return gsi < lines_.size() ? lines_[gsi].get() : nullptr;
+    };
+    pci_ = std::make_unique<pci::PciBus>(pci::PciBus::Wiring{
+        buses_.mmio, *msi_, gsi_line, pc::kPciMmioStart, pc::kPciMmioEnd - pc::kPciMmioStart});
+    TRY(insert_port(std::make_shared<pci::ConfigPorts>(*pci_), pci::kConfigAddressPort,
+                    pci::kConfigPortCount));
+    auto ecam = std::make_shared<pci::Ecam>(*pci_);
+    TRY(buses_.mmio.insert(ecam, pc::kPciEcamStart, pc::kPciEcamSize));
+    devices_.push_back(std::move(ecam));
+    TRY(pci_->plug(0, std::make_shared<pci::HostBridge>()));
     return {};
 }
 

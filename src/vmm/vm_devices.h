@@ -8,6 +8,7 @@
 #include "accel/accel.h"
 #include "bus/bus.h"
 #include "devices/machine.h"
+#include "devices/pci/msix.h"
 
 namespace vireo {
 
@@ -17,6 +18,9 @@ class Console;
 class EventLoop;
 class GuestMemory;
 class Uart16550;
+namespace pci {
+class PciBus;
+}
 
 // An interrupt line to one global system interrupt of the accelerator's controllers.
 class GsiLine final : public IrqLine {
@@ -31,6 +35,19 @@ private:
     uint32_t gsi_;
 };
 
+// Message-signalled interrupts from PCI functions to the accelerator's interrupt controllers.
+class MsiForwarder final : public pci::MsiSink {
+public:
+    explicit MsiForwarder(InterruptController& controller)
+        : controller_(controller) {}
+    void signal_msi(uint64_t address, uint32_t data) override {
+        controller_.signal_msi(address, data);
+    }
+
+private:
+    InterruptController& controller_;
+};
+
 struct DeviceBuses {
     Bus& pio;
     Bus& mmio;
@@ -43,9 +60,9 @@ public:
     };
 
     static Result<std::unique_ptr<VmDevices>> create(Options const& options, DeviceBuses buses,
-                                                     Accelerator& accelerator,
-                                                     GuestMemory& memory, MachineControl& machine,
-                                                     Console& console, EventLoop& loop);
+                                                     Accelerator& accelerator, GuestMemory& memory,
+                                                     MachineControl& machine, Console& console,
+                                                     EventLoop& loop);
     ~VmDevices();
     VmDevices(VmDevices const&) = delete;
     VmDevices& operator=(VmDevices const&) = delete;
@@ -58,6 +75,7 @@ private:
     Result<void> add_legacy(MachineControl& machine, EventLoop& loop);
     Result<void> add_testdev(GuestMemory& memory);
     Result<void> add_platform_devices();
+    Result<void> add_pci();
     Result<void> insert_port(std::shared_ptr<BusDevice> device, uint64_t base, uint64_t length);
 
     DeviceBuses buses_;
@@ -69,6 +87,9 @@ private:
     std::shared_ptr<AcpiPm> acpi_pm_;
     std::shared_ptr<CmosRtc> rtc_;
     std::vector<std::shared_ptr<BusDevice>> devices_;
+    // The PCI bus and its host bridge; functions keep a pointer to the MSI forwarder.
+    std::unique_ptr<MsiForwarder> msi_;
+    std::unique_ptr<pci::PciBus> pci_;
 };
 
 } // namespace vireo
