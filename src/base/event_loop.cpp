@@ -2,10 +2,10 @@
 
 #include <array>
 
-#include <unistd.h>
-
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+
+#include <unistd.h>
 
 namespace vireo {
 
@@ -28,7 +28,9 @@ EventLoop::EventLoop(UniqueFd epoll, UniqueFd wake)
     : epoll_(std::move(epoll))
     , wake_(std::move(wake)) {}
 
-EventLoop::~EventLoop() { stop(); }
+EventLoop::~EventLoop() {
+    stop();
+}
 
 Result<void> EventLoop::add(int fd, uint32_t events, Callback callback) {
     std::lock_guard lock(mutex_);
@@ -65,7 +67,9 @@ void EventLoop::post(std::function<void()> task) {
     [[maybe_unused]] auto written = ::write(wake_.get(), &one, sizeof(one));
 }
 
-void EventLoop::start() { thread_ = std::thread([this] { run(); }); }
+void EventLoop::start() {
+    thread_ = std::thread([this] { run(); });
+}
 
 void EventLoop::stop() {
     if (!thread_.joinable())

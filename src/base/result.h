@@ -14,7 +14,8 @@ namespace vireo {
 // A failure described for the person who has to act on it: one line that names the problem.
 class Error {
 public:
-    explicit Error(std::string message) : message_(std::move(message)) {}
+    explicit Error(std::string message)
+        : message_(std::move(message)) {}
 
     // Formats a message and appends the description of the current errno.
     template <typename... Args>

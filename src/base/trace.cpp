@@ -6,17 +6,17 @@
 #include <cstdlib>
 #include <mutex>
 
-#include <unistd.h>
-
 #include <sys/syscall.h>
+
+#include <unistd.h>
 
 namespace vireo {
 
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(TraceCategory::Count)> kNames = {
-    "vmm", "kvm", "emu", "boot", "acpi", "bus", "irq", "serial", "rtc",
-    "pci", "virtio", "net", "block", "api",
+    "vmm",    "kvm", "emu", "boot",   "acpi", "bus",   "irq",
+    "serial", "rtc", "pci", "virtio", "net",  "block", "api",
 };
 
 std::mutex g_output_mutex;

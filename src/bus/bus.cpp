@@ -13,8 +13,8 @@ Result<void> Bus::insert(std::shared_ptr<BusDevice> device, uint64_t base, uint6
     std::unique_lock lock(mutex_);
     auto next = ranges_.lower_bound(base);
     if (next != ranges_.end() && next->first < base + length)
-        return make_error("{}: {} at {:#x}+{:#x} overlaps {}", name_, device->name(), base,
-                          length, next->second.device->name());
+        return make_error("{}: {} at {:#x}+{:#x} overlaps {}", name_, device->name(), base, length,
+                          next->second.device->name());
     if (next != ranges_.begin()) {
         auto previous = std::prev(next);
         if (previous->first + previous->second.length > base)

@@ -17,7 +17,8 @@ namespace vireo {
 
 class Bus {
 public:
-    explicit Bus(std::string name) : name_(std::move(name)) {}
+    explicit Bus(std::string name)
+        : name_(std::move(name)) {}
 
     Result<void> insert(std::shared_ptr<BusDevice> device, uint64_t base, uint64_t length);
     bool remove(uint64_t base);

@@ -1,7 +1,8 @@
 // vireo: the command-line entry point. `vireo run` boots a VM in this process;
 // `vireo host-validate` checks what this host can do.
-#include <CLI/CLI.hpp>
 #include <cstdio>
+
+#include <CLI/CLI.hpp>
 
 #include "base/trace.h"
 #include "cli/host_validate_command.h"

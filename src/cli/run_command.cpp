@@ -18,7 +18,9 @@ namespace {
 // Signals that end the VM. They are blocked in every thread and taken by one thread with
 // sigwait, so no vCPU or device thread is ever interrupted by them.
 // run_vm wakes the signal thread with this one when it is done.
-int signal_thread_exit_signal() { return SIGRTMIN + 2; }
+int signal_thread_exit_signal() {
+    return SIGRTMIN + 2;
+}
 
 sigset_t termination_signals() {
     sigset_t set;

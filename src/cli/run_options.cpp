@@ -1,4 +1,5 @@
 #include <fstream>
+
 #include <sys/stat.h>
 
 #include "base/trace.h"
@@ -63,7 +64,8 @@ Result<void> check_readable_file(std::string const& option, std::string const& p
 CLI::App* add_run_command(CLI::App& app, RunOptions& options) {
     auto* run = app.add_subcommand("run", kRunDescription);
     run->footer(kRunFooter);
-    run->add_option("--kernel", options.kernel, "Kernel to boot (bzImage, PVH vmlinux, multiboot ELF)")
+    run->add_option("--kernel", options.kernel,
+                    "Kernel to boot (bzImage, PVH vmlinux, multiboot ELF)")
         ->type_name("FILE");
     run->add_option("--initrd", options.initrd, "Initial ramdisk (multiboot: the module)")
         ->type_name("FILE");

@@ -1,9 +1,9 @@
 #include "memory/guest_memory.h"
 
+#include <sys/mman.h>
+
 #include <fcntl.h>
 #include <unistd.h>
-
-#include <sys/mman.h>
 
 #include "x86/pc_layout.h"
 

@@ -33,7 +33,7 @@ Result<AccelDecision> decide_accelerator(AccelChoice requested) {
 }
 
 Result<std::unique_ptr<Accelerator>> create_accelerator(AccelChoice choice,
-                                                         AccelConfig const& config) {
+                                                        AccelConfig const& config) {
     if (choice == AccelChoice::Kvm)
         return TRY_CONTEXT(kvm::KvmAccelerator::create(config), "--accel kvm");
 #ifdef VIREO_HAVE_EMU

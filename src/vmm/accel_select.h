@@ -18,6 +18,6 @@ struct AccelDecision {
 Result<AccelDecision> decide_accelerator(AccelChoice requested);
 
 Result<std::unique_ptr<Accelerator>> create_accelerator(AccelChoice choice,
-                                                         AccelConfig const& config);
+                                                        AccelConfig const& config);
 
 } // namespace vireo

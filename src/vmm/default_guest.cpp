@@ -22,8 +22,8 @@ std::string environment_or(char const* name, std::string fallback) {
 
 std::string default_guest_directory() {
     std::string const home = environment_or("HOME", "/root");
-    std::string const cache =
-        environment_or("VIREO_CACHE", environment_or("XDG_CACHE_HOME", home + "/.cache") + "/vireo");
+    std::string const cache = environment_or(
+        "VIREO_CACHE", environment_or("XDG_CACHE_HOME", home + "/.cache") + "/vireo");
     return cache + "/guests/default";
 }
 

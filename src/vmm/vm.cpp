@@ -95,9 +95,7 @@ void Vm::pause() {
     lock.unlock();
     kick_all();
     lock.lock();
-    changed_.wait(lock, [this] {
-        return parked_vcpus_ == vcpus_.size() || outcome_.has_value();
-    });
+    changed_.wait(lock, [this] { return parked_vcpus_ == vcpus_.size() || outcome_.has_value(); });
     if (!outcome_)
         state_ = VmState::Paused;
 }
@@ -138,19 +136,29 @@ void Vm::stop(int signal) {
     finish({VmOutcome::Kind::Stopped, 0, signal, {}, 0, std::nullopt});
 }
 
-void Vm::request_poweroff() { finish({VmOutcome::Kind::PoweredOff, 0, 0, {}, 0, std::nullopt}); }
+void Vm::request_poweroff() {
+    finish({VmOutcome::Kind::PoweredOff, 0, 0, {}, 0, std::nullopt});
+}
 
-void Vm::request_reset() { finish({VmOutcome::Kind::Reset, 0, 0, {}, 0, std::nullopt}); }
+void Vm::request_reset() {
+    finish({VmOutcome::Kind::Reset, 0, 0, {}, 0, std::nullopt});
+}
 
 void Vm::request_exit(uint32_t guest_value) {
     finish({VmOutcome::Kind::DebugExit, guest_value, 0, {}, 0, std::nullopt});
 }
 
-void Vm::pio_read(uint16_t port, std::span<uint8_t> data) { pio_bus_.read(port, data); }
+void Vm::pio_read(uint16_t port, std::span<uint8_t> data) {
+    pio_bus_.read(port, data);
+}
 
-void Vm::pio_write(uint16_t port, std::span<uint8_t const> data) { pio_bus_.write(port, data); }
+void Vm::pio_write(uint16_t port, std::span<uint8_t const> data) {
+    pio_bus_.write(port, data);
+}
 
-void Vm::mmio_read(uint64_t address, std::span<uint8_t> data) { mmio_bus_.read(address, data); }
+void Vm::mmio_read(uint64_t address, std::span<uint8_t> data) {
+    mmio_bus_.read(address, data);
+}
 
 void Vm::mmio_write(uint64_t address, std::span<uint8_t const> data) {
     mmio_bus_.write(address, data);

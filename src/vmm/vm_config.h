@@ -13,7 +13,7 @@ enum class AccelChoice { Auto, Kvm, Emu };
 enum class OnReboot { Exit, Restart };
 
 struct VmConfig {
-    std::string kernel;                // empty: the default guest
+    std::string kernel; // empty: the default guest
     std::optional<std::string> initrd;
     std::optional<std::string> cmdline; // unset: the default guest's or none
     unsigned cpus = 1;

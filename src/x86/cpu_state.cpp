@@ -18,7 +18,8 @@ Segment Segment::from_descriptor(uint16_t selector, uint64_t descriptor) {
     Segment segment;
     segment.selector = selector;
     segment.base = ((descriptor >> 16) & 0xffffff) | (((descriptor >> 56) & 0xff) << 24);
-    uint32_t limit = static_cast<uint32_t>((descriptor & 0xffff) | (((descriptor >> 48) & 0xf) << 16));
+    uint32_t limit =
+        static_cast<uint32_t>((descriptor & 0xffff) | (((descriptor >> 48) & 0xf) << 16));
     segment.type = (descriptor >> 40) & 0xf;
     segment.system = ((descriptor >> 44) & 1) == 0;
     segment.dpl = (descriptor >> 45) & 3;
@@ -51,8 +52,8 @@ std::string format_cpu_state(CpuState const& s) {
     out += format_segment("CS", s.cs) + format_segment("SS", s.ss) + format_segment("DS", s.ds) +
            format_segment("ES", s.es) + format_segment("FS", s.fs) + format_segment("GS", s.gs) +
            format_segment("TR", s.tr) + format_segment("LDT", s.ldt);
-    out += fmt::format("GDT base={:016x} limit={:04x}  IDT base={:016x} limit={:04x}\n",
-                       s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
+    out += fmt::format("GDT base={:016x} limit={:04x}  IDT base={:016x} limit={:04x}\n", s.gdt.base,
+                       s.gdt.limit, s.idt.base, s.idt.limit);
     out += fmt::format("CR0={:08x} CR2={:016x} CR3={:016x} CR4={:08x}\nEFER={:x} APIC_BASE={:x}\n",
                        s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.apic_base);
     return out;

@@ -11,21 +11,35 @@ namespace vireo::x86 {
 // General-purpose registers in the order of their encoding in ModRM/REX (Intel SDM Vol. 2A
 // Table 2-2 and 2.2.1.2).
 enum class Gpr : uint8_t {
-    Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi,
-    R8, R9, R10, R11, R12, R13, R14, R15,
+    Rax,
+    Rcx,
+    Rdx,
+    Rbx,
+    Rsp,
+    Rbp,
+    Rsi,
+    Rdi,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
 };
 inline constexpr size_t kGprCount = 16;
 
 // A segment register with its hidden descriptor cache (Intel SDM Vol. 3A 3.4.3).
 struct Segment {
     uint64_t base = 0;
-    uint32_t limit = 0;   // in bytes, already scaled by granularity
+    uint32_t limit = 0; // in bytes, already scaled by granularity
     uint16_t selector = 0;
-    uint8_t type = 0;     // descriptor type field (Intel SDM Vol. 3A 3.4.5.1)
+    uint8_t type = 0; // descriptor type field (Intel SDM Vol. 3A 3.4.5.1)
     uint8_t dpl = 0;
     bool present = false;
-    bool system = false;  // S flag clear: a system segment (TSS, LDT)
-    bool db = false;      // default operation size (D/B)
+    bool system = false;    // S flag clear: a system segment (TSS, LDT)
+    bool db = false;        // default operation size (D/B)
     bool long_mode = false; // L flag: 64-bit code segment
     bool granularity = false;
     bool available = false;

@@ -23,9 +23,9 @@ bool baseline_drops_leaf(uint32_t function) {
 void apply_baseline(CpuidEntry& entry) {
     switch (entry.function) {
     case 1:
-        entry.ecx &= ~(kLeaf1EcxMonitor | kLeaf1EcxVmx | kLeaf1EcxCx16 | kLeaf1EcxPcid |
-                       kLeaf1EcxXsave | kLeaf1EcxOsxsave | kLeaf1EcxAvx | kLeaf1EcxF16c |
-                       kLeaf1EcxFma | kLeaf1EcxRdrand);
+        entry.ecx &=
+            ~(kLeaf1EcxMonitor | kLeaf1EcxVmx | kLeaf1EcxCx16 | kLeaf1EcxPcid | kLeaf1EcxXsave |
+              kLeaf1EcxOsxsave | kLeaf1EcxAvx | kLeaf1EcxF16c | kLeaf1EcxFma | kLeaf1EcxRdrand);
         break;
     case 7:
         if (entry.index == 0) {
@@ -129,8 +129,8 @@ std::string_view cpu_profile_name(CpuProfile profile) {
     return profile == CpuProfile::Host ? "host" : "baseline";
 }
 
-std::vector<CpuidEntry> apply_cpu_profile(std::span<CpuidEntry const> supported,
-                                          CpuProfile profile, CpuTopology const& topology) {
+std::vector<CpuidEntry> apply_cpu_profile(std::span<CpuidEntry const> supported, CpuProfile profile,
+                                          CpuTopology const& topology) {
     std::vector<CpuidEntry> result;
     result.reserve(supported.size());
     for (auto entry : supported) {

@@ -37,8 +37,8 @@ struct CpuTopology {
 
 // Applies a profile to the CPUID entries an accelerator supports and fills in the
 // per-vCPU topology fields. Pure function: unit tests drive it with synthetic tables.
-std::vector<CpuidEntry> apply_cpu_profile(std::span<CpuidEntry const> supported,
-                                          CpuProfile profile, CpuTopology const& topology);
+std::vector<CpuidEntry> apply_cpu_profile(std::span<CpuidEntry const> supported, CpuProfile profile,
+                                          CpuTopology const& topology);
 
 CpuidEntry const* find_cpuid(std::span<CpuidEntry const> entries, uint32_t function,
                              uint32_t index = 0);

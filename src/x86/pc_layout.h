@@ -8,7 +8,7 @@ namespace vireo::pc {
 
 // Real-mode area: the first 640 KiB are RAM; 0xA0000-0xFFFFF is the legacy VGA/BIOS hole
 // (IBM PC memory map; reported as reserved in the e820 map).
-inline constexpr uint64_t kLowMemoryEnd = 0x9fc00;  // start of the conventional EBDA
+inline constexpr uint64_t kLowMemoryEnd = 0x9fc00; // start of the conventional EBDA
 inline constexpr uint64_t kEbdaStart = 0x9fc00;
 inline constexpr uint64_t kBiosHoleStart = 0xa0000;
 inline constexpr uint64_t kBiosHoleEnd = 0x100000;
@@ -42,27 +42,27 @@ inline constexpr uint64_t kMmioHoleEnd = 0x100000000;
 inline constexpr uint64_t kHighMemoryStart = 0x100000000;
 
 // Devices in the MMIO hole.
-inline constexpr uint64_t kPciMmioStart = 0xc0000000;     // 32-bit PCI BARs
+inline constexpr uint64_t kPciMmioStart = 0xc0000000; // 32-bit PCI BARs
 inline constexpr uint64_t kPciMmioEnd = 0xe0000000;
-inline constexpr uint64_t kPciEcamStart = 0xe0000000;     // PCIe ECAM, 256 buses x 1 MiB
+inline constexpr uint64_t kPciEcamStart = 0xe0000000; // PCIe ECAM, 256 buses x 1 MiB
 inline constexpr uint64_t kPciEcamSize = 0x10000000;
-inline constexpr uint64_t kIoApicAddress = 0xfec00000;    // Intel 82093AA default base
-inline constexpr uint64_t kLocalApicAddress = 0xfee00000; // Intel SDM Vol. 3A 11.4.1
+inline constexpr uint64_t kIoApicAddress = 0xfec00000;      // Intel 82093AA default base
+inline constexpr uint64_t kLocalApicAddress = 0xfee00000;   // Intel SDM Vol. 3A 11.4.1
 inline constexpr uint64_t kTestDevMmioAddress = 0xff000000; // QEMU pc-testdev iomem
 inline constexpr uint64_t kTestDevMmioSize = 0x10000;
 
 // I/O ports of the platform devices (the legacy ones at their IBM PC addresses).
-inline constexpr uint16_t kPicMasterPort = 0x20;   // Intel 8259A
-inline constexpr uint16_t kPitPort = 0x40;         // Intel 8254, 0x40-0x43
-inline constexpr uint16_t kI8042DataPort = 0x60;   // keyboard controller data
+inline constexpr uint16_t kPicMasterPort = 0x20;      // Intel 8259A
+inline constexpr uint16_t kPitPort = 0x40;            // Intel 8254, 0x40-0x43
+inline constexpr uint16_t kI8042DataPort = 0x60;      // keyboard controller data
 inline constexpr uint16_t kSystemControlPortB = 0x61; // PIT channel 2 gate and speaker
 inline constexpr uint16_t kI8042CommandPort = 0x64;
-inline constexpr uint16_t kCmosPort = 0x70;        // MC146818 index/data at 0x70/0x71
+inline constexpr uint16_t kCmosPort = 0x70; // MC146818 index/data at 0x70/0x71
 inline constexpr uint16_t kPicSlavePort = 0xa0;
-inline constexpr uint16_t kTestDevPort = 0xe0;     // QEMU pc-testdev, 0xe0-0xeb
-inline constexpr uint16_t kDebugExitPort = 0xf4;   // QEMU isa-debug-exit, 4 bytes wide
+inline constexpr uint16_t kTestDevPort = 0xe0;   // QEMU pc-testdev, 0xe0-0xeb
+inline constexpr uint16_t kDebugExitPort = 0xf4; // QEMU isa-debug-exit, 4 bytes wide
 inline constexpr uint16_t kCom1Port = 0x3f8;
-inline constexpr uint16_t kElcrPort = 0x4d0;       // 8259 edge/level control (PIIX)
+inline constexpr uint16_t kElcrPort = 0x4d0;        // 8259 edge/level control (PIIX)
 inline constexpr uint16_t kTestDevIrqPort = 0x2000; // pc-testdev IRQ lines, 0x2000-0x2017
 
 // The ACPI fixed-hardware register block (ACPI 6.5 4.8), at PIIX4's customary base. The
@@ -79,7 +79,7 @@ inline constexpr uint8_t kAcpiResetValue = 0x1;
 inline constexpr uint8_t kAcpiS5SleepType = 0x5;
 
 // ISA interrupt lines (IBM PC/AT assignments) and their global system interrupts.
-inline constexpr uint32_t kPitIrq = 0;    // routed to IOAPIC pin 2 by a MADT override
+inline constexpr uint32_t kPitIrq = 0; // routed to IOAPIC pin 2 by a MADT override
 inline constexpr uint32_t kCom1Irq = 4;
 inline constexpr uint32_t kRtcIrq = 8;
 inline constexpr uint32_t kAcpiSciIrq = 9; // level-triggered, active high (MADT override)

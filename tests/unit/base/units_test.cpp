@@ -5,7 +5,9 @@
 namespace vireo {
 namespace {
 
-TEST(ParseMemorySize, PlainNumberIsMebibytes) { EXPECT_EQ(*parse_memory_size("512"), 512 * MiB); }
+TEST(ParseMemorySize, PlainNumberIsMebibytes) {
+    EXPECT_EQ(*parse_memory_size("512"), 512 * MiB);
+}
 
 TEST(ParseMemorySize, Suffixes) {
     EXPECT_EQ(*parse_memory_size("512M"), 512 * MiB);

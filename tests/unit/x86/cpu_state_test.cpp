@@ -6,7 +6,8 @@ namespace vireo::x86 {
 namespace {
 
 TEST(Segment, DecodesFlat64BitCodeDescriptor) {
-    // 0x00af9b000000ffff: base 0, limit 0xfffff, G=1, L=1, P=1, DPL 0, type 0xb (code, read, accessed).
+    // 0x00af9b000000ffff: base 0, limit 0xfffff, G=1, L=1, P=1, DPL 0, type 0xb (code, read,
+    // accessed).
     auto s = Segment::from_descriptor(0x10, 0x00af9b000000ffffULL);
     EXPECT_EQ(s.base, 0U);
     EXPECT_EQ(s.limit, 0xffffffffU);
