@@ -149,15 +149,14 @@ inline void begin(Cpu& cpu, Insn const& insn) {
 }
 
 // Folds the status word of a host operation into FSW: its exception flags (with ES and B
-// when one is unmasked) and the condition codes in `conditions`. Returns false when an
-// unmasked pre-computation exception leaves the destination, the stack and the condition
-// codes as they were.
+// when one is unmasked) and the condition codes in `conditions`, which the host computed
+// exactly as the guest's processor would, unmasked exceptions included (FCOM with an unmasked
+// #IA still reports "unordered", FADD clears C1). Returns false when an unmasked
+// pre-computation exception leaves the destination and the stack as they were.
 inline bool complete(Cpu& cpu, uint16_t status, uint16_t conditions) {
-    uint16_t const unmasked = raise(cpu, status & kExceptions);
-    if ((unmasked & kPreComputation) != 0)
-        return false;
     set_condition(cpu, conditions, status);
-    return true;
+    uint16_t const unmasked = raise(cpu, status & kExceptions);
+    return (unmasked & kPreComputation) == 0;
 }
 
 // The x87 handler files, registered by register_x87() (handlers.h).
