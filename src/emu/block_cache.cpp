@@ -45,6 +45,12 @@ uint32_t mark_page(Cpu& cpu, uint64_t physical, uint32_t& page) {
 
 Block const& BlockCache::find(Cpu& cpu) {
     uint64_t const linear = code_linear(cpu);
+    JumpEntry& jump = jump_[jump_slot(linear)];
+    if (jump.linear == linear && jump.generation == generation_ &&
+        jump.tlb_generation == cpu.tlb.generation() && jump.cpl == cpu.cpl &&
+        jump.block->mode == cpu.code_mode) [[likely]]
+        return *jump.block;
+
     unsigned const slot = Tlb::slot(linear);
     uint64_t physical = 0;
     if (cpu.tlb_exec[slot].tag == (linear >> kPageShift)) [[likely]]
@@ -54,11 +60,6 @@ Block const& BlockCache::find(Cpu& cpu) {
         physical = fetch_translation(cpu, linear).physical;
 
     CodePages& pages = *cpu.machine->code_pages;
-    JumpEntry& jump = jump_[jump_slot(linear)];
-    if (jump.linear == linear && jump.block->physical == physical &&
-        jump.block->mode == cpu.code_mode && jump.block->valid(pages)) [[likely]]
-        return *jump.block;
-
     Block* block = nullptr;
     auto const it = blocks_.find(block_key(physical, cpu.code_mode));
     if (it != blocks_.end() && it->second->valid(pages)) {
@@ -70,7 +71,9 @@ Block const& BlockCache::find(Cpu& cpu) {
         }
         block = build(cpu, linear, physical);
     }
-    jump = {linear, block};
+    // The cache may have been emptied (clear()) or moved to a new generation by build().
+    JumpEntry& entry = jump_[jump_slot(linear)];
+    entry = {linear, block, generation_, cpu.tlb.generation(), cpu.cpl};
     return *block;
 }
 

@@ -69,9 +69,14 @@ public:
     static constexpr uint32_t kMaxInstructions = 128;
 
 private:
+    // A jump-cache entry holds, without further checks, while the TLB and the cache are at
+    // the generations it was made in and the privilege is the same.
     struct JumpEntry {
         uint64_t linear = ~0ULL;
         Block* block = nullptr;
+        uint64_t generation = 0;
+        uint64_t tlb_generation = 0;
+        uint8_t cpl = 0;
     };
     static constexpr size_t kJumpCacheSize = 4096;
     static constexpr size_t kMaxBlocks = 1 << 18;

@@ -39,10 +39,9 @@ VIREO_X87_HOST(host_ptan, "fptan")
 VIREO_X87_HOST(host_sincos, "fsincos")
 
 HostOp run(HostFn fn, Cpu const& cpu, F80 a, F80 b = {}) {
-    HostOp op;
+    HostOp op = host_op(cpu);
     op.a = a;
     op.b = b;
-    op.control = cpu.fpu.fcw;
     fn(op);
     return op;
 }
@@ -60,7 +59,7 @@ void arith_register(Cpu& cpu, Insn const& insn) {
         put(cpu, dst, kIndefinite);
     } else {
         HostOp const op = run(Fn, cpu, get(cpu, dst), get(cpu, src));
-        if (!complete(cpu, op.status, kC1))
+        if (!complete(cpu, op.status))
             return;
         put(cpu, dst, op.st0);
     }
@@ -79,27 +78,36 @@ void arith_memory(Cpu& cpu, Insn const& insn) {
             put(cpu, 0, kIndefinite);
         return;
     }
-    HostOp op;
+    HostOp op = host_op(cpu);
     op.a = get(cpu, 0);
-    op.control = cpu.fpu.fcw;
     std::memcpy(op.memory.bytes, &value, Size);
     Fn(op);
-    if (complete(cpu, op.status, kC1))
+    if (complete(cpu, op.status))
         put(cpu, 0, op.st0);
 }
 
-// ST(0) = f(ST(0)). The condition codes the instruction defines come from the host: C1 for
-// rounding, C2 for FSIN/FCOS "operand out of range" (which leaves ST(0) unchanged).
-template <HostFn Fn, uint16_t Conditions>
+// Stack faults of FSIN, FCOS, FPTAN and FSINCOS also clear C2, their "operand out of range"
+// flag (observed on hardware).
+enum class Range : uint8_t { Unchecked, Checked };
+template <Range R>
+bool underflow(Cpu& cpu) {
+    if (R == Range::Checked)
+        set_condition(cpu, kC2, 0);
+    return stack_underflow(cpu);
+}
+
+// ST(0) = f(ST(0)). FSIN/FCOS out of range (C2) leave ST(0) as it was, which the host
+// reports as the result.
+template <HostFn Fn, Range R = Range::Unchecked>
 void unary(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     if (is_empty(cpu, 0)) {
-        if (stack_underflow(cpu))
+        if (underflow<R>(cpu))
             put(cpu, 0, kIndefinite);
         return;
     }
     HostOp const op = run(Fn, cpu, get(cpu, 0));
-    if (complete(cpu, op.status, Conditions))
+    if (complete(cpu, op.status))
         put(cpu, 0, op.st0);
 }
 
@@ -121,7 +129,7 @@ void sign(Cpu& cpu, Insn const& insn) {
 
 // FSCALE, FPREM, FPREM1: ST(0) = f(ST(0), ST(1)). FPREM(1) report quotient bits in C0, C3, C1
 // and an incomplete reduction in C2.
-template <HostFn Fn, uint16_t Conditions>
+template <HostFn Fn>
 void binary_st0(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     if (is_empty(cpu, 0) || is_empty(cpu, 1)) {
@@ -130,7 +138,7 @@ void binary_st0(Cpu& cpu, Insn const& insn) {
         return;
     }
     HostOp const op = run(Fn, cpu, get(cpu, 0), get(cpu, 1));
-    if (complete(cpu, op.status, Conditions))
+    if (complete(cpu, op.status))
         put(cpu, 0, op.st0);
 }
 
@@ -144,7 +152,7 @@ void binary_pop(Cpu& cpu, Insn const& insn) {
             return;
     } else {
         HostOp const op = run(Fn, cpu, get(cpu, 0), get(cpu, 1));
-        if (!complete(cpu, op.status, kC1))
+        if (!complete(cpu, op.status))
             return;
         result = op.st0;
     }
@@ -154,11 +162,13 @@ void binary_pop(Cpu& cpu, Insn const& insn) {
 
 // FXTRACT, FPTAN, FSINCOS replace ST(0) and push a second result: the host leaves the new
 // ST(0) in st0 and the replaced value in st1. FPTAN/FSINCOS out of range (C2) change nothing.
-template <HostFn Fn, uint16_t Conditions>
+template <HostFn Fn, Range R>
 void two_results(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     bool const empty = is_empty(cpu, 0);
     if (empty || !is_empty(cpu, 7)) {
+        if (R == Range::Checked)
+            set_condition(cpu, kC2, 0);
         if (!(empty ? stack_underflow(cpu) : stack_overflow(cpu)))
             return;
         put(cpu, 0, kIndefinite);
@@ -166,7 +176,7 @@ void two_results(Cpu& cpu, Insn const& insn) {
         return;
     }
     HostOp const op = run(Fn, cpu, get(cpu, 0));
-    if (!complete(cpu, op.status, Conditions) || (op.status & Conditions & kC2) != 0)
+    if (!complete(cpu, op.status) || (R == Range::Checked && (op.status & kC2) != 0))
         return;
     put(cpu, 0, op.st1);
     push(cpu, op.st0);
@@ -202,20 +212,20 @@ void register_x87_arith(Registry& registry) {
         registry, ZYDIS_MNEMONIC_FDIVR, ZYDIS_MNEMONIC_FDIVRP, ZYDIS_MNEMONIC_FIDIVR);
     registry.add<sign<false>>(ZYDIS_MNEMONIC_FCHS, make_form({}));
     registry.add<sign<true>>(ZYDIS_MNEMONIC_FABS, make_form({}));
-    registry.add<unary<host_sqrt, kC1>>(ZYDIS_MNEMONIC_FSQRT, make_form({}));
-    registry.add<unary<host_rndint, kC1>>(ZYDIS_MNEMONIC_FRNDINT, make_form({}));
-    registry.add<unary<host_f2xm1, kC1>>(ZYDIS_MNEMONIC_F2XM1, make_form({}));
-    registry.add<unary<host_sin, kC1 | kC2>>(ZYDIS_MNEMONIC_FSIN, make_form({}));
-    registry.add<unary<host_cos, kC1 | kC2>>(ZYDIS_MNEMONIC_FCOS, make_form({}));
-    registry.add<binary_st0<host_scale, kC1>>(ZYDIS_MNEMONIC_FSCALE, make_form({}));
-    registry.add<binary_st0<host_prem, kConditions>>(ZYDIS_MNEMONIC_FPREM, make_form({}));
-    registry.add<binary_st0<host_prem1, kConditions>>(ZYDIS_MNEMONIC_FPREM1, make_form({}));
+    registry.add<unary<host_sqrt>>(ZYDIS_MNEMONIC_FSQRT, make_form({}));
+    registry.add<unary<host_rndint>>(ZYDIS_MNEMONIC_FRNDINT, make_form({}));
+    registry.add<unary<host_f2xm1>>(ZYDIS_MNEMONIC_F2XM1, make_form({}));
+    registry.add<unary<host_sin, Range::Checked>>(ZYDIS_MNEMONIC_FSIN, make_form({}));
+    registry.add<unary<host_cos, Range::Checked>>(ZYDIS_MNEMONIC_FCOS, make_form({}));
+    registry.add<binary_st0<host_scale>>(ZYDIS_MNEMONIC_FSCALE, make_form({}));
+    registry.add<binary_st0<host_prem>>(ZYDIS_MNEMONIC_FPREM, make_form({}));
+    registry.add<binary_st0<host_prem1>>(ZYDIS_MNEMONIC_FPREM1, make_form({}));
     registry.add<binary_pop<host_patan>>(ZYDIS_MNEMONIC_FPATAN, make_form({}));
     registry.add<binary_pop<host_yl2x>>(ZYDIS_MNEMONIC_FYL2X, make_form({}));
     registry.add<binary_pop<host_yl2xp1>>(ZYDIS_MNEMONIC_FYL2XP1, make_form({}));
-    registry.add<two_results<host_xtract, kC1>>(ZYDIS_MNEMONIC_FXTRACT, make_form({}));
-    registry.add<two_results<host_ptan, kC1 | kC2>>(ZYDIS_MNEMONIC_FPTAN, make_form({}));
-    registry.add<two_results<host_sincos, kC1 | kC2>>(ZYDIS_MNEMONIC_FSINCOS, make_form({}));
+    registry.add<two_results<host_xtract, Range::Unchecked>>(ZYDIS_MNEMONIC_FXTRACT, make_form({}));
+    registry.add<two_results<host_ptan, Range::Checked>>(ZYDIS_MNEMONIC_FPTAN, make_form({}));
+    registry.add<two_results<host_sincos, Range::Checked>>(ZYDIS_MNEMONIC_FSINCOS, make_form({}));
 }
 
 } // namespace vireo::emu::x87

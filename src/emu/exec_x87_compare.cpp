@@ -20,41 +20,42 @@ VIREO_X87_HOST(host_xam, "fxam")
 
 // "Unordered": the result of a masked invalid compare, and of an empty operand.
 constexpr uint16_t kUnordered = kC3 | kC2 | kC0;
-constexpr uint16_t kCompareCodes = kC3 | kC2 | kC0 | kC1;
 
 // Compares ST(0) with `b` (or the memory operand in `op`) and pops `Pops` times. Returns
 // false when an unmasked exception left everything as it was.
 bool compare(Cpu& cpu, HostFn fn, HostOp& op, unsigned pops) {
     op.a = get(cpu, 0);
-    op.control = cpu.fpu.fcw;
     fn(op);
-    if (!complete(cpu, op.status, kCompareCodes))
+    if (!complete(cpu, op.status))
         return false;
     for (unsigned i = 0; i < pops; ++i)
         pop(cpu);
     return true;
 }
 
-// Both operands present, or a stack underflow: masked, the result is "unordered".
+// Both operands present, or a stack underflow: the result is "unordered" even when the
+// exception is unmasked (observed on hardware), and only a masked one pops.
 bool operands_present(Cpu& cpu, unsigned other, unsigned pops) {
     if (!is_empty(cpu, 0) && !is_empty(cpu, other))
         return true;
-    if (stack_underflow(cpu)) {
-        set_condition(cpu, kUnordered, kUnordered);
-        for (unsigned i = 0; i < pops; ++i)
-            pop(cpu);
-    }
+    bool const masked = stack_underflow(cpu);
+    set_condition(cpu, kUnordered, kUnordered);
+    for (unsigned i = 0; masked && i < pops; ++i)
+        pop(cpu);
     return false;
 }
 
-// FCOM ST(i) / FCOMP ST(i) (Other < 0: the operand), FCOMPP and FUCOMPP (ST(1)).
-template <HostFn Fn, unsigned Pops, int Other>
+// Where the register compared with ST(0) comes from: FCOM ST(i) has one visible operand,
+// Zydis gives FUCOMP two (ST(0), ST(i)), FCOMPP and FUCOMPP use ST(1).
+enum class Other : uint8_t { Operand0, Operand1, St1 };
+
+template <HostFn Fn, unsigned Pops, Other O>
 void compare_register(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
-    unsigned const other = Other < 0 ? insn.op[0].reg : static_cast<unsigned>(Other);
+    unsigned const other = O == Other::St1 ? 1 : insn.op[O == Other::Operand0 ? 0 : 1].reg;
     if (!operands_present(cpu, other, Pops))
         return;
-    HostOp op;
+    HostOp op = host_op(cpu);
     op.b = get(cpu, other);
     compare(cpu, Fn, op, Pops);
 }
@@ -66,7 +67,7 @@ void compare_memory(Cpu& cpu, Insn const& insn) {
     uint64_t const value = read_sized<Size>(cpu, linear_address(cpu, insn));
     if (!operands_present(cpu, 0, Pops))
         return;
-    HostOp op;
+    HostOp op = host_op(cpu);
     std::memcpy(op.memory.bytes, &value, Size);
     compare(cpu, Fn, op, Pops);
 }
@@ -81,16 +82,14 @@ void compare_eflags(Cpu& cpu, Insn const& insn) {
         if (!stack_underflow(cpu))
             return;
     } else {
-        HostOp op;
+        HostOp op = host_op(cpu);
         op.a = get(cpu, 0);
         op.b = get(cpu, other);
-        op.control = cpu.fpu.fcw;
         Fn(op);
         if ((raise(cpu, op.status & kExceptions) & kPreComputation) != 0)
             return;
         codes = op.status;
     }
-    set_condition(cpu, kC1, 0);
     uint64_t const flags = ((codes & kC3) != 0 ? x86::kFlagZf : 0) |
                            ((codes & kC2) != 0 ? x86::kFlagPf : 0) |
                            ((codes & kC0) != 0 ? x86::kFlagCf : 0);
@@ -104,7 +103,7 @@ void test(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     if (!operands_present(cpu, 0, 0))
         return;
-    HostOp op;
+    HostOp op = host_op(cpu);
     compare(cpu, host_tst, op, 0);
 }
 
@@ -118,9 +117,8 @@ void examine(Cpu& cpu, Insn const& insn) {
         set_condition(cpu, kConditions, kC3 | kC0 | sign_c1);
         return;
     }
-    HostOp op;
+    HostOp op = host_op(cpu);
     op.a = value;
-    op.control = cpu.fpu.fcw;
     host_xam(op);
     set_condition(cpu, kConditions, op.status);
 }
@@ -130,12 +128,16 @@ constexpr OperandDesc kSt = operand_desc(OpKind::X87, 10);
 } // namespace
 
 void register_x87_compare(Registry& registry) {
-    registry.add<compare_register<host_com, 0, -1>>(ZYDIS_MNEMONIC_FCOM, make_form({kSt}));
-    registry.add<compare_register<host_com, 1, -1>>(ZYDIS_MNEMONIC_FCOMP, make_form({kSt}));
-    registry.add<compare_register<host_com, 2, 1>>(ZYDIS_MNEMONIC_FCOMPP, make_form({}));
-    registry.add<compare_register<host_ucom, 0, -1>>(ZYDIS_MNEMONIC_FUCOM, make_form({kSt}));
-    registry.add<compare_register<host_ucom, 1, -1>>(ZYDIS_MNEMONIC_FUCOMP, make_form({kSt}));
-    registry.add<compare_register<host_ucom, 2, 1>>(ZYDIS_MNEMONIC_FUCOMPP, make_form({}));
+    constexpr auto kOne = Other::Operand0;
+    registry.add<compare_register<host_com, 0, kOne>>(ZYDIS_MNEMONIC_FCOM, make_form({kSt}));
+    registry.add<compare_register<host_com, 1, kOne>>(ZYDIS_MNEMONIC_FCOMP, make_form({kSt}));
+    registry.add<compare_register<host_com, 2, Other::St1>>(ZYDIS_MNEMONIC_FCOMPP, make_form({}));
+    registry.add<compare_register<host_ucom, 0, kOne>>(ZYDIS_MNEMONIC_FUCOM, make_form({kSt}));
+    registry.add<compare_register<host_ucom, 1, kOne>>(ZYDIS_MNEMONIC_FUCOMP, make_form({kSt}));
+    registry.add<compare_register<host_ucom, 1, Other::Operand1>>(ZYDIS_MNEMONIC_FUCOMP,
+                                                                   make_form({kSt, kSt}));
+    registry.add<compare_register<host_ucom, 2, Other::St1>>(ZYDIS_MNEMONIC_FUCOMPP,
+                                                              make_form({}));
     registry.add<compare_memory<host_com_m32, 4, 0>>(ZYDIS_MNEMONIC_FCOM, make_form({M(4)}));
     registry.add<compare_memory<host_com_m64, 8, 0>>(ZYDIS_MNEMONIC_FCOM, make_form({M(8)}));
     registry.add<compare_memory<host_com_m32, 4, 1>>(ZYDIS_MNEMONIC_FCOMP, make_form({M(4)}));

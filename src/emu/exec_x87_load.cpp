@@ -51,7 +51,7 @@ template <HostFn Fn, unsigned Size>
 void load_converted(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     uint64_t const linear = memory_operand(cpu, insn);
-    HostOp op;
+    HostOp op = host_op(cpu);
     if constexpr (Size == 10) {
         F80 const value = read_mem<F80>(cpu, linear);
         std::memcpy(op.memory.bytes, &value, sizeof(value));
@@ -59,7 +59,7 @@ void load_converted(Cpu& cpu, Insn const& insn) {
         uint64_t const value = read_sized<Size>(cpu, linear);
         std::memcpy(op.memory.bytes, &value, Size);
     }
-    op.control = cpu.fpu.fcw | kExceptions;
+    op.control |= kExceptions;
     Fn(op);
     uint16_t const unmasked = raise(cpu, op.status & kExceptions);
     if ((unmasked & kPreComputation) == 0)
@@ -77,7 +77,7 @@ void load_register(Cpu& cpu, Insn const& insn) {
     unsigned const i = insn.op[0].reg;
     if (is_empty(cpu, i)) {
         if (stack_underflow(cpu))
-            push_checked(cpu, kIndefinite);
+            push(cpu, kIndefinite);
         return;
     }
     push_checked(cpu, get(cpu, i));
@@ -87,8 +87,8 @@ void load_register(Cpu& cpu, Insn const& insn) {
 template <HostFn Fn>
 void load_constant(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
-    HostOp op;
-    op.control = cpu.fpu.fcw | kExceptions;
+    HostOp op = host_op(cpu);
+    op.control |= kExceptions;
     Fn(op);
     push_checked(cpu, op.st0);
 }
@@ -102,8 +102,7 @@ template <HostFn Fn, unsigned Size, bool Pop>
 void store_converted(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     uint64_t const linear = memory_operand(cpu, insn);
-    HostOp op;
-    op.control = cpu.fpu.fcw;
+    HostOp op = host_op(cpu);
     if (is_empty(cpu, 0)) {
         if (!stack_underflow(cpu))
             return;
@@ -178,10 +177,12 @@ void exchange(Cpu& cpu, Insn const& insn) {
     put(cpu, i, a);
 }
 
+// FFREE(P) ST(i): the tag only; C1 is cleared (observed on hardware).
 template <bool Pop>
 void free_register(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     set_empty(cpu, insn.op[0].reg);
+    set_condition(cpu, kC1, 0);
     if (Pop)
         pop(cpu);
 }
