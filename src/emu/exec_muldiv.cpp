@@ -20,13 +20,10 @@ uint64_t source(Cpu& cpu, Insn const& insn, unsigned n) {
     return read_sized<S>(cpu, linear_address(cpu, insn));
 }
 
-// MUL and IMUL leave SF, ZF, AF and PF undefined; vireo derives SF/ZF/PF from the low half.
+// MUL and IMUL leave SF, ZF, AF and PF undefined; vireo derives SF/ZF/PF from the low half,
+// lazily like the ALU flags.
 void set_mul_flags(FlagState& flags, uint64_t low, unsigned size, bool overflow) {
-    uint64_t const m = low & size_mask(size);
-    flags.set_arith(kArithFlags, (overflow ? x86::kFlagCf | x86::kFlagOf : 0) |
-                                     (m == 0 ? x86::kFlagZf : 0) |
-                                     ((m & sign_bit(size)) != 0 ? x86::kFlagSf : 0) |
-                                     (even_parity(m) ? x86::kFlagPf : 0));
+    flags.record_with_carry(FlagOp::Mul, size, 0, 0, low, overflow);
 }
 
 // Stores a double-width product in AX, DX:AX, EDX:EAX or RDX:RAX.

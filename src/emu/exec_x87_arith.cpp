@@ -86,8 +86,8 @@ void arith_memory(Cpu& cpu, Insn const& insn) {
         put(cpu, 0, op.st0);
 }
 
-// Stack faults of FSIN, FCOS, FPTAN and FSINCOS also clear C2, their "operand out of range"
-// flag (observed on hardware).
+// Stack faults of FSIN, FCOS, FPTAN, FSINCOS, FPREM and FPREM1 also clear C2, their "operand
+// out of range" or "incomplete" flag (observed on hardware).
 enum class Range : uint8_t { Unchecked, Checked };
 template <Range R>
 bool underflow(Cpu& cpu) {
@@ -129,11 +129,11 @@ void sign(Cpu& cpu, Insn const& insn) {
 
 // FSCALE, FPREM, FPREM1: ST(0) = f(ST(0), ST(1)). FPREM(1) report quotient bits in C0, C3, C1
 // and an incomplete reduction in C2.
-template <HostFn Fn>
+template <HostFn Fn, Range R = Range::Unchecked>
 void binary_st0(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     if (is_empty(cpu, 0) || is_empty(cpu, 1)) {
-        if (stack_underflow(cpu))
+        if (underflow<R>(cpu))
             put(cpu, 0, kIndefinite);
         return;
     }
@@ -218,8 +218,8 @@ void register_x87_arith(Registry& registry) {
     registry.add<unary<host_sin, Range::Checked>>(ZYDIS_MNEMONIC_FSIN, make_form({}));
     registry.add<unary<host_cos, Range::Checked>>(ZYDIS_MNEMONIC_FCOS, make_form({}));
     registry.add<binary_st0<host_scale>>(ZYDIS_MNEMONIC_FSCALE, make_form({}));
-    registry.add<binary_st0<host_prem>>(ZYDIS_MNEMONIC_FPREM, make_form({}));
-    registry.add<binary_st0<host_prem1>>(ZYDIS_MNEMONIC_FPREM1, make_form({}));
+    registry.add<binary_st0<host_prem, Range::Checked>>(ZYDIS_MNEMONIC_FPREM, make_form({}));
+    registry.add<binary_st0<host_prem1, Range::Checked>>(ZYDIS_MNEMONIC_FPREM1, make_form({}));
     registry.add<binary_pop<host_patan>>(ZYDIS_MNEMONIC_FPATAN, make_form({}));
     registry.add<binary_pop<host_yl2x>>(ZYDIS_MNEMONIC_FYL2X, make_form({}));
     registry.add<binary_pop<host_yl2xp1>>(ZYDIS_MNEMONIC_FYL2XP1, make_form({}));

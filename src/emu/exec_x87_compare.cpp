@@ -72,29 +72,30 @@ void compare_memory(Cpu& cpu, Insn const& insn) {
     compare(cpu, Fn, op, Pops);
 }
 
-// FCOMI/FUCOMI ST(0), ST(i) (and the popping forms) set ZF, PF, CF and clear OF, SF, AF.
+// FCOMI/FUCOMI ST(0), ST(i) (and the popping forms) set ZF, PF, CF and clear OF, SF, AF,
+// "unordered" also when #IA is unmasked (observed on hardware); the FSW condition codes
+// other than C1 are not touched.
 template <HostFn Fn, unsigned Pops>
 void compare_eflags(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     unsigned const other = insn.op[1].reg;
     uint16_t codes = kUnordered;
+    bool pop_allowed = true;
     if (is_empty(cpu, 0) || is_empty(cpu, other)) {
-        if (!stack_underflow(cpu))
-            return;
+        pop_allowed = stack_underflow(cpu);
     } else {
         HostOp op = host_op(cpu);
         op.a = get(cpu, 0);
         op.b = get(cpu, other);
         Fn(op);
-        if ((raise(cpu, op.status & kExceptions) & kPreComputation) != 0)
-            return;
+        pop_allowed = (raise(cpu, op.status & kExceptions) & kPreComputation) == 0;
         codes = op.status;
     }
     uint64_t const flags = ((codes & kC3) != 0 ? x86::kFlagZf : 0) |
                            ((codes & kC2) != 0 ? x86::kFlagPf : 0) |
                            ((codes & kC0) != 0 ? x86::kFlagCf : 0);
     cpu.flags.set_arith(kArithFlags, flags);
-    for (unsigned i = 0; i < Pops; ++i)
+    for (unsigned i = 0; pop_allowed && i < Pops; ++i)
         pop(cpu);
 }
 
@@ -135,9 +136,8 @@ void register_x87_compare(Registry& registry) {
     registry.add<compare_register<host_ucom, 0, kOne>>(ZYDIS_MNEMONIC_FUCOM, make_form({kSt}));
     registry.add<compare_register<host_ucom, 1, kOne>>(ZYDIS_MNEMONIC_FUCOMP, make_form({kSt}));
     registry.add<compare_register<host_ucom, 1, Other::Operand1>>(ZYDIS_MNEMONIC_FUCOMP,
-                                                                   make_form({kSt, kSt}));
-    registry.add<compare_register<host_ucom, 2, Other::St1>>(ZYDIS_MNEMONIC_FUCOMPP,
-                                                              make_form({}));
+                                                                  make_form({kSt, kSt}));
+    registry.add<compare_register<host_ucom, 2, Other::St1>>(ZYDIS_MNEMONIC_FUCOMPP, make_form({}));
     registry.add<compare_memory<host_com_m32, 4, 0>>(ZYDIS_MNEMONIC_FCOM, make_form({M(4)}));
     registry.add<compare_memory<host_com_m64, 8, 0>>(ZYDIS_MNEMONIC_FCOM, make_form({M(8)}));
     registry.add<compare_memory<host_com_m32, 4, 1>>(ZYDIS_MNEMONIC_FCOMP, make_form({M(4)}));

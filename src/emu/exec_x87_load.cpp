@@ -46,11 +46,17 @@ void push_checked(Cpu& cpu, F80 value) {
 }
 
 // FLD m32fp/m64fp, FILD, FBLD: converted by the host with exceptions masked (a load cannot
-// overflow); an unmasked #IA (SNaN) or #D leaves the stack alone.
+// overflow); an unmasked #IA (SNaN) or #D leaves the stack alone. A stack overflow is found
+// first and hides the operand's exceptions.
 template <HostFn Fn, unsigned Size>
 void load_converted(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     uint64_t const linear = memory_operand(cpu, insn);
+    if (!is_empty(cpu, 7)) {
+        (void)read_sized<Size == 10 ? 8 : Size>(cpu, linear); // the access can still fault
+        push_checked(cpu, kIndefinite);
+        return;
+    }
     HostOp op = host_op(cpu);
     if constexpr (Size == 10) {
         F80 const value = read_mem<F80>(cpu, linear);
@@ -112,6 +118,7 @@ void store_converted(Cpu& cpu, Insn const& insn) {
         op.a = get(cpu, 0);
     }
     Fn(op);
+    set_condition(cpu, kConditions, op.status); // C1: rounded up or not
     uint16_t const unmasked = raise(cpu, op.status & kExceptions);
     if ((unmasked & ~kPrecision) != 0)
         return;
@@ -124,7 +131,6 @@ void store_converted(Cpu& cpu, Insn const& insn) {
         std::memcpy(&value, op.memory.bytes, Size);
         write_sized<Size>(cpu, linear, value);
     }
-    set_condition(cpu, kC1, op.status); // rounded up or not
     if (Pop)
         pop(cpu);
 }

@@ -22,6 +22,7 @@ bool FlagState::cf() const {
         return false;
     case FlagOp::Inc:
     case FlagOp::Dec:
+    case FlagOp::Mul:
         return carry_;
     case FlagOp::Neg:
         return b != 0;
@@ -45,6 +46,8 @@ bool FlagState::of() const {
         return ((a_ ^ b_) & (a_ ^ result_) & s) != 0;
     case FlagOp::Logic:
         return false;
+    case FlagOp::Mul:
+        return carry_;
     }
     return false;
 }
@@ -60,6 +63,7 @@ bool FlagState::af() const {
     case FlagOp::Eager:
         return (rflags_ & x86::kFlagAf) != 0;
     case FlagOp::Logic:
+    case FlagOp::Mul:
         return false; // undefined architecturally; Intel processors clear it
     default:
         return ((a_ ^ b_ ^ result_) & 0x10) != 0;

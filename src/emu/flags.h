@@ -20,6 +20,7 @@ enum class FlagOp : uint8_t {
     Inc,   // CF preserved in `carry`
     Dec,
     Neg,
+    Mul, // MUL/IMUL: CF = OF = `carry` (the product overflowed); SF/ZF/PF from the result
 };
 
 inline constexpr uint64_t kArithFlags =

@@ -60,27 +60,26 @@ inline constexpr uint16_t kHostMasked = kDefaultControl;
 // Defines `void name(HostOp&)` running the x87 instruction `text` (AT&T syntax; %[m] names
 // the memory operand). Only forms with ST(0) as destination are used: in AT&T syntax the
 // forms with ST(i) as destination swap FSUB/FSUBR and FDIV/FDIVR.
-#define VIREO_X87_HOST(name, text)                                                            \
-    inline void name(::vireo::emu::x87::HostOp& op) {                                         \
-        uint16_t saved;                                                                       \
-        uint16_t const masked = ::vireo::emu::x87::kHostMasked;                                \
-        ::vireo::emu::x87::HostEnvironment const environment{op.control, op.conditions};      \
-        asm volatile("fnstcw %[saved]\n\t"                                                    \
-                     "fldenv %[env]\n\t"                                                      \
-                     "fldt %[b]\n\t"                                                          \
-                     "fldt %[a]\n\t" text "\n\t"                                              \
-                     "fnstsw %[sw]\n\t"                                                       \
-                     "fnclex\n\t"                                                             \
-                     "fldcw %[masked]\n\t"                                                    \
-                     "fstpt %[r0]\n\t"                                                        \
-                     "fstpt %[r1]\n\t"                                                        \
-                     "fninit\n\t"                                                             \
-                     "fldcw %[saved]"                                                         \
-                     : [r0] "=m"(op.st0), [r1] "=m"(op.st1), [sw] "=m"(op.status),            \
-                       [saved] "=m"(saved), [m] "+m"(op.memory)                               \
-                     : [a] "m"(op.a), [b] "m"(op.b), [env] "m"(environment),                  \
-                       [masked] "m"(masked)                                                   \
-                     : "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");  \
+#define VIREO_X87_HOST(name, text)                                                                 \
+    inline void name(::vireo::emu::x87::HostOp& op) {                                              \
+        uint16_t saved;                                                                            \
+        uint16_t const masked = ::vireo::emu::x87::kHostMasked;                                    \
+        ::vireo::emu::x87::HostEnvironment const environment{op.control, op.conditions};           \
+        asm volatile("fnstcw %[saved]\n\t"                                                         \
+                     "fldenv %[env]\n\t"                                                           \
+                     "fldt %[b]\n\t"                                                               \
+                     "fldt %[a]\n\t" text "\n\t"                                                   \
+                     "fnstsw %[sw]\n\t"                                                            \
+                     "fnclex\n\t"                                                                  \
+                     "fldcw %[masked]\n\t"                                                         \
+                     "fstpt %[r0]\n\t"                                                             \
+                     "fstpt %[r1]\n\t"                                                             \
+                     "fninit\n\t"                                                                  \
+                     "fldcw %[saved]"                                                              \
+                     : [r0] "=m"(op.st0), [r1] "=m"(op.st1), [sw] "=m"(op.status),                 \
+                       [saved] "=m"(saved), [m] "+m"(op.memory)                                    \
+                     : [a] "m"(op.a), [b] "m"(op.b), [env] "m"(environment), [masked] "m"(masked)  \
+                     : "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");       \
     }
 
 using HostFn = void (*)(HostOp&);
