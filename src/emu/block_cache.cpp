@@ -16,10 +16,6 @@ uint64_t block_key(uint64_t physical, CodeMode mode) {
     return physical | (static_cast<uint64_t>(mode) << 60);
 }
 
-size_t jump_slot(uint64_t linear) {
-    return (linear ^ (linear >> 12)) & 4095;
-}
-
 // The physical address of an instruction fetch at `linear`, raising #PF if it has none.
 // Fetching from something that is not RAM is not supported: #UD for the guest.
 Translation fetch_translation(Cpu& cpu, uint64_t linear) {
@@ -45,11 +41,8 @@ uint32_t mark_page(Cpu& cpu, uint64_t physical, uint32_t& page) {
 
 Block const& BlockCache::find(Cpu& cpu) {
     uint64_t const linear = code_linear(cpu);
-    JumpEntry& jump = jump_[jump_slot(linear)];
-    if (jump.linear == linear && jump.generation == generation_ &&
-        jump.tlb_generation == cpu.tlb.generation() && jump.cpl == cpu.cpl &&
-        jump.block->mode == cpu.code_mode) [[likely]]
-        return *jump.block;
+    if (Block const* fast = find_fast(cpu)) [[likely]]
+        return *fast;
 
     unsigned const slot = Tlb::slot(linear);
     uint64_t physical = 0;

@@ -43,6 +43,13 @@ struct Block {
     }
 };
 
+// The linear address of CS:RIP.
+inline uint64_t code_linear(Cpu const& cpu) {
+    if (cpu.code_mode == CodeMode::Bits64)
+        return cpu.rip();
+    return (cpu.seg[kSegCs].base + cpu.rip()) & 0xffffffff;
+}
+
 class BlockCache {
 public:
     BlockCache() = default;
@@ -52,6 +59,18 @@ public:
     // The block at the current CS:RIP, decoded now if needed. Raises #PF (or #GP for a
     // non-canonical RIP) as a GuestFault when the first instruction cannot be fetched.
     Block const& find(Cpu& cpu);
+
+    // The jump cache alone: the block at CS:RIP if an entry for it still holds, else nullptr
+    // (then find() does the rest).
+    Block const* find_fast(Cpu const& cpu) const {
+        uint64_t const linear = code_linear(cpu);
+        JumpEntry const& jump = jump_[jump_slot(linear)];
+        if (jump.linear == linear && jump.generation == generation_ &&
+            jump.tlb_generation == cpu.tlb.generation() && jump.cpl == cpu.cpl &&
+            jump.block->mode == cpu.code_mode)
+            return jump.block;
+        return nullptr;
+    }
 
     void clear();
     size_t size() const { return blocks_.size(); }
@@ -82,6 +101,9 @@ private:
     static constexpr size_t kMaxBlocks = 1 << 18;
     static constexpr size_t kMaxRetired = 4096;
 
+    static size_t jump_slot(uint64_t linear) {
+        return (linear ^ (linear >> 12)) & (kJumpCacheSize - 1);
+    }
     Block* build(Cpu& cpu, uint64_t linear, uint64_t physical);
     void retire(std::unique_ptr<Block> block);
 
@@ -93,12 +115,5 @@ private:
     uint64_t generation_ = 1;
     uint64_t code_generation_ = 0;
 };
-
-// The linear address of CS:RIP.
-inline uint64_t code_linear(Cpu const& cpu) {
-    if (cpu.code_mode == CodeMode::Bits64)
-        return cpu.rip();
-    return (cpu.seg[kSegCs].base + cpu.rip()) & 0xffffffff;
-}
 
 } // namespace vireo::emu

@@ -46,8 +46,8 @@ void push_checked(Cpu& cpu, F80 value) {
 }
 
 // FLD m32fp/m64fp, FILD, FBLD: converted by the host with exceptions masked (a load cannot
-// overflow); an unmasked #IA (SNaN) or #D leaves the stack alone. A stack overflow is found
-// first and hides the operand's exceptions.
+// overflow). An unmasked #IA (SNaN) leaves the stack alone, an unmasked #D does not (both
+// observed on hardware). A stack overflow is found first and hides the operand's exceptions.
 template <HostFn Fn, unsigned Size>
 void load_converted(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
@@ -68,7 +68,7 @@ void load_converted(Cpu& cpu, Insn const& insn) {
     op.control |= kExceptions;
     Fn(op);
     uint16_t const unmasked = raise(cpu, op.status & kExceptions);
-    if ((unmasked & kPreComputation) == 0)
+    if ((unmasked & kInvalid) == 0)
         push_checked(cpu, op.st0);
 }
 

@@ -70,9 +70,14 @@ void end_of_block(Cpu& cpu, Insn const*) {
         return;
     BlockCache& cache = *cpu.block_cache;
     cache.observe_code_generation(cpu.machine->code_pages->generation());
-    Block const* const next = follow_link(cpu, cache, block);
-    if (next == nullptr)
-        return;
+    Block const* next = follow_link(cpu, cache, block);
+    if (next == nullptr) {
+        // Returns and indirect jumps miss the links; the jump cache often knows the target.
+        next = cache.find_fast(cpu);
+        if (next == nullptr)
+            return;
+        add_link(cpu, cache, block, next);
+    }
     cpu.current_block = next;
     cpu.block_rip = cpu.regs[kRegRip];
     return next->insns[0].exec(cpu, next->insns.get());
