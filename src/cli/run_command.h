@@ -18,6 +18,7 @@ struct RunOptions {
     std::string console = "stdio";
     std::string on_reboot = "exit";
     bool testdev = false;
+    bool rng = false;
     std::string trace;
 };
 

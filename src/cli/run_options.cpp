@@ -97,6 +97,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& options) {
     run->add_flag("--testdev", options.testdev,
                   "Add a QEMU pc-testdev compatible test device (ports 0xe0-0xeb, 0x2000-0x2017, "
                   "MMIO at 0xff000000)");
+    run->add_flag("--rng", options.rng,
+                  "Add a virtio entropy device (virtio-rng) fed from the host's getrandom()");
     run->add_option("--trace", options.trace,
                     "Debug tracing for subsystems, e.g. kvm,serial or all (also VIREO_TRACE)")
         ->type_name("LIST");
@@ -152,6 +154,7 @@ Result<VmConfig> make_vm_config(RunOptions const& options) {
 
     config.console = options.console;
     config.testdev = options.testdev;
+    config.rng = options.rng;
     if (!options.trace.empty())
         TRY_CONTEXT(enable_trace(options.trace), "--trace");
     return config;

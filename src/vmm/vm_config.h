@@ -23,6 +23,7 @@ struct VmConfig {
     std::string console = "stdio";
     OnReboot on_reboot = OnReboot::Exit;
     bool testdev = false;
+    bool rng = false; // a virtio entropy device fed from the host's getrandom()
 };
 
 } // namespace vireo

@@ -12,6 +12,8 @@
 #include "devices/pci/config_access.h"
 #include "devices/pci/host_bridge.h"
 #include "devices/pci/pci_bus.h"
+#include "devices/virtio/rng/virtio_rng.h"
+#include "devices/virtio/virtio_pci.h"
 #include "x86/pc_layout.h"
 
 namespace vireo {
@@ -33,6 +35,8 @@ Result<std::unique_ptr<VmDevices>> VmDevices::create(Options const& options, Dev
     TRY(devices->add_platform_devices());
     TRY(devices->add_legacy(machine, loop));
     TRY(devices->add_pci());
+    if (options.rng)
+        TRY(devices->add_virtio(virtio::VirtioRng::create(&loop), memory));
     if (options.testdev)
         TRY(devices->add_testdev(memory));
     return devices;
@@ -105,6 +109,16 @@ Result<void> VmDevices::add_pci() {
     devices_.push_back(std::move(ecam));
     TRY(pci_->plug(0, std::make_shared<pci::HostBridge>()));
     return {};
+}
+
+// A virtio device in the next free PCI slot.
+Result<void> VmDevices::add_virtio(std::shared_ptr<virtio::VirtioDevice> device,
+                                   GuestMemory& memory) {
+    auto function = TRY(virtio::VirtioPciDevice::create(std::move(device), memory));
+    auto const slot = pci_->free_slot();
+    if (!slot)
+        return make_error("PCI: no free slot for {}", function->name());
+    return pci_->plug(*slot, std::move(function));
 }
 
 Result<void> VmDevices::add_testdev(GuestMemory& memory) {

@@ -21,6 +21,9 @@ class Uart16550;
 namespace pci {
 class PciBus;
 }
+namespace virtio {
+class VirtioDevice;
+}
 
 // An interrupt line to one global system interrupt of the accelerator's controllers.
 class GsiLine final : public IrqLine {
@@ -57,6 +60,7 @@ class VmDevices {
 public:
     struct Options {
         bool testdev = false;
+        bool rng = false;
     };
 
     static Result<std::unique_ptr<VmDevices>> create(Options const& options, DeviceBuses buses,
@@ -76,6 +80,7 @@ private:
     Result<void> add_testdev(GuestMemory& memory);
     Result<void> add_platform_devices();
     Result<void> add_pci();
+    Result<void> add_virtio(std::shared_ptr<virtio::VirtioDevice> device, GuestMemory& memory);
     Result<void> insert_port(std::shared_ptr<BusDevice> device, uint64_t base, uint64_t length);
 
     DeviceBuses buses_;
