@@ -2,6 +2,8 @@
 // the accumulator, XLAT, fences and cache hints.
 #include <atomic>
 
+#include <sched.h>
+
 #include "emu/handlers.h"
 #include "emu/operands.h"
 
@@ -10,6 +12,13 @@ namespace vireo::emu {
 namespace {
 
 void nop(Cpu&, Insn const&) {}
+
+// PAUSE marks a spin-wait loop (Intel SDM Vol. 2B "PAUSE"). With several vCPUs the one being
+// waited for may need this host CPU: give it up.
+void pause(Cpu& cpu, Insn const&) {
+    if (cpu.machine != nullptr && cpu.machine->vcpu_count > 1)
+        sched_yield();
+}
 
 void clc(Cpu& cpu, Insn const&) {
     cpu.flags.set_arith(x86::kFlagCf, 0);
@@ -69,12 +78,13 @@ void clflush(Cpu& cpu, Insn const& insn) {
 
 void register_misc(Registry& registry) {
     for (ZydisMnemonic const mnemonic :
-         {ZYDIS_MNEMONIC_NOP, ZYDIS_MNEMONIC_PAUSE, ZYDIS_MNEMONIC_LFENCE, ZYDIS_MNEMONIC_SFENCE,
+         {ZYDIS_MNEMONIC_NOP, ZYDIS_MNEMONIC_LFENCE, ZYDIS_MNEMONIC_SFENCE,
           ZYDIS_MNEMONIC_PREFETCHNTA, ZYDIS_MNEMONIC_PREFETCHT0, ZYDIS_MNEMONIC_PREFETCHT1,
           ZYDIS_MNEMONIC_PREFETCHT2, ZYDIS_MNEMONIC_PREFETCHW, ZYDIS_MNEMONIC_PREFETCH,
           ZYDIS_MNEMONIC_ENDBR32, ZYDIS_MNEMONIC_ENDBR64})
         registry.add_any<nop>(mnemonic);
     registry.add_any<mfence>(ZYDIS_MNEMONIC_MFENCE);
+    registry.add_any<pause>(ZYDIS_MNEMONIC_PAUSE);
     registry.add_any<clflush>(ZYDIS_MNEMONIC_CLFLUSH);
     registry.add<clc>(ZYDIS_MNEMONIC_CLC, make_form({}));
     registry.add<stc>(ZYDIS_MNEMONIC_STC, make_form({}));
