@@ -201,6 +201,11 @@ ZydisEncoderOperand Builder::memory(MemRequest const& request) {
     return address_operand(request, target);
 }
 
+ZydisEncoderOperand Builder::memory_at(MemRequest const& request, uint64_t target) {
+    last_address_ = target;
+    return address_operand(request, target);
+}
+
 uint64_t Builder::buffer_address(unsigned before, unsigned after) {
     uint64_t base = kDataAddress;
     uint64_t size = kGeneralDataBytes;

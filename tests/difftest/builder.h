@@ -78,6 +78,8 @@ public:
     // Picks a target address and an addressing mode, emits the instructions that load the
     // base and index registers (which become reserved) and returns the operand.
     ZydisEncoderOperand memory(MemRequest const& request);
+    // An operand for exactly `target` (set-up as for memory()).
+    ZydisEncoderOperand memory_at(MemRequest const& request, uint64_t target);
     // The address the last memory() operand designates.
     uint64_t last_address() const { return last_address_; }
     // A data-buffer address for `bytes` that an implicit access (string instructions, XLAT)

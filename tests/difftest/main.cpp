@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
     app.add_option("--full-reports", options.full_reports, "divergences reported in full");
     app.add_option("--analyses", options.analyses,
                    "divergences whose first differing instruction is searched");
+    size_t cut = 0;
+    app.add_option("--cut", cut, "end each program before its instruction number N (from 0)");
     app.add_option("--sabotage", sabotage, "break the emulator's result: flag|register|memory|xmm");
     app.add_flag("--check-templates", check, "report templates that never encode");
     app.add_flag("--self-test", self, "prove that deliberate defects are caught");
@@ -127,6 +129,8 @@ int main(int argc, char** argv) {
         }
     }
     options.generator.classes = *mask;
+    if (app.count("--cut") > 0)
+        options.cut = cut;
     options.sabotage = *broken;
 
     if (check) {

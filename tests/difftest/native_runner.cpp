@@ -122,6 +122,9 @@ bool map_at(uint64_t address, uint64_t bytes, std::vector<uint8_t> const& conten
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (mapped != wanted)
         return false;
+    // Every page is written, so that all are present as in the emulator's page tables: a
+    // page never touched would fault as not present (error code bit 0 clear) on a write.
+    std::memset(mapped, 0, bytes);
     std::memcpy(mapped, contents.data(), std::min<size_t>(contents.size(), bytes));
     return mprotect(mapped, bytes, prot) == 0;
 }

@@ -41,18 +41,26 @@ Program truncated(Program const& program, size_t index) {
 }
 
 // The first instruction whose execution makes the runs differ: the last instruction of the
-// shortest diverging prefix. An instruction the emulator rejects with #UD is its own answer.
-std::optional<size_t> find_culprit(Program const& program, Runners& runners,
-                                   Outcome const& emulated) {
+// shortest diverging prefix, with the differences that prefix shows. An instruction the
+// emulator rejects with #UD is its own answer.
+struct Culprit {
+    size_t index;
+    std::vector<Difference> differences;
+};
+
+std::optional<Culprit> find_culprit(Program const& program, Runners& runners,
+                                    Outcome const& emulated,
+                                    std::vector<Difference> const& differences) {
     if (emulated.status == RunStatus::Stopped && emulated.vector == kInvalidOpcode) {
         for (size_t i = 0; i < program.insns.size(); ++i) {
             if (program.insns[i].address == emulated.state.rip)
-                return i;
+                return Culprit{i, differences};
         }
     }
     for (size_t cut = 1; cut < program.insns.size(); ++cut) {
-        if (!runners.differences(truncated(program, cut)).empty())
-            return cut - 1;
+        auto found = runners.differences(truncated(program, cut));
+        if (!found.empty())
+            return Culprit{cut - 1, std::move(found)};
     }
     return std::nullopt;
 }
@@ -64,6 +72,9 @@ std::string culprit_key(Program const& program, size_t index) {
     char const* name = effects ? ZydisMnemonicGetString(effects->mnemonic) : "?";
     return fmt::format("{} ({})", name ? name : "?", class_name(static_cast<InsnClass>(insn.cls)));
 }
+
+// Divergences past this many get no line of their own (the tally at the end counts them).
+constexpr uint64_t kMaxReportLines = 100;
 
 void report(std::FILE* out, Program const& program, std::vector<Difference> const& differences,
             std::optional<size_t> culprit, bool analysed, SessionOptions const& options,
@@ -94,9 +105,10 @@ void report(std::FILE* out, Program const& program, std::vector<Difference> cons
 } // namespace
 
 std::string reproduce_command(uint64_t seed, SessionOptions const& options) {
+    ClassMask const classes = options.generator.classes;
     return fmt::format("difftest --seed {:#x} --count 1 --length {}-{} --classes {} --verbose",
                        seed, options.generator.min_length, options.generator.max_length,
-                       class_list(options.generator.classes));
+                       classes == kAllClasses ? "all" : class_list(classes));
 }
 
 Result<SessionResult> run_session(SessionOptions const& options, std::FILE* out) {
@@ -109,7 +121,9 @@ Result<SessionResult> run_session(SessionOptions const& options, std::FILE* out)
             std::chrono::duration<double>(Clock::now() - start).count() >=
                 options.time_limit_seconds)
             break;
-        Program const program = generate_program(options.seed + i, options.generator);
+        Program program = generate_program(options.seed + i, options.generator);
+        if (options.cut && *options.cut < program.insns.size())
+            program = truncated(program, *options.cut);
         Outcome const native = runners.native.run(program);
         Outcome const emulated = runners.emulated->run(program, options.sabotage);
         auto const differences = compare_outcomes(program, native, emulated);
@@ -125,12 +139,19 @@ Result<SessionResult> run_session(SessionOptions const& options, std::FILE* out)
         std::optional<size_t> culprit;
         bool const analysed = result.divergences <= options.analyses;
         if (analysed) {
-            culprit = find_culprit(program, runners, emulated);
-            std::string const key = culprit ? culprit_key(program, *culprit) : "(not located)";
-            result.culprits[key + ": " + summarize(differences)]++;
+            auto const found = find_culprit(program, runners, emulated, differences);
+            if (found)
+                culprit = found->index;
+            std::string const key =
+                found ? culprit_key(program, found->index) + ": " + summarize(found->differences)
+                      : "(not located): " + summarize(differences);
+            result.culprits[key]++;
         }
-        report(out, program, differences, culprit, analysed, options,
-               result.divergences <= options.full_reports || options.verbose);
+        if (result.divergences <= kMaxReportLines || options.verbose)
+            report(out, program, differences, culprit, analysed, options,
+                   result.divergences <= options.full_reports || options.verbose);
+        else if (result.divergences == kMaxReportLines + 1)
+            fmt::print(out, "(further divergences are only counted)\n");
     }
     return result;
 }

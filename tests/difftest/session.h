@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -22,6 +23,8 @@ struct SessionOptions {
     bool verbose = false;
     unsigned full_reports = 5; // divergences reported with their listing; the rest in a line
     unsigned analyses = 40;    // divergences whose first differing instruction is searched
+    // Cuts every program before this instruction (HLT from there on), to bisect by hand.
+    std::optional<size_t> cut;
 };
 
 struct SessionResult {
