@@ -1,7 +1,8 @@
 // x87 environment and state images: FNSTENV/FLDENV (14 or 28 bytes) and FNSAVE/FRSTOR (94 or
 // 108 bytes), in the protected-mode and real-mode layouts of Intel SDM Vol. 1 8.1.10 (Figures
-// 8-9 to 8-12). Also FLDCW and FWAIT, which replace exec_fpu_state.cpp's so that both take
-// a pending unmasked exception as #MF and FLDCW can unmask a pending one.
+// 8-9 to 8-12). Also FNINIT, FLDCW and FWAIT, which replace exec_fpu_state.cpp's: FLDCW and
+// FWAIT take a pending unmasked exception as #MF and FLDCW can unmask a pending one; FNINIT
+// keeps the physical registers' contents when it resets TOP.
 #include "emu/operands.h"
 #include "emu/x87_util.h"
 
@@ -92,12 +93,19 @@ void encode_env(Cpu const& cpu, uint8_t* image, unsigned size) {
     }
 }
 
+// A new TOP renames the registers: the physical ones keep their contents, so the stack-order
+// slots rotate with it.
+void load_status(Cpu& cpu, uint16_t status) {
+    rotate(cpu, static_cast<int>((status >> kTopShift) & 7) - static_cast<int>(top(cpu)));
+    cpu.fpu.fsw = status;
+}
+
 void decode_env(Cpu& cpu, uint8_t const* image, unsigned size) {
     bool const real = !cpu.protected_mode();
     uint32_t tags = 0;
     if (size == kEnvLarge) {
         cpu.fpu.fcw = static_cast<uint16_t>(get32(image, 0));
-        cpu.fpu.fsw = static_cast<uint16_t>(get32(image, 4));
+        load_status(cpu, static_cast<uint16_t>(get32(image, 4)));
         tags = get32(image, 8) & 0xffff;
         cpu.fpu.fip = real ? (get32(image, 12) & 0xffff) | ((get32(image, 16) >> 12) << 16)
                            : get32(image, 12);
@@ -105,7 +113,7 @@ void decode_env(Cpu& cpu, uint8_t const* image, unsigned size) {
                            : get32(image, 20);
     } else {
         cpu.fpu.fcw = static_cast<uint16_t>(get16(image, 0));
-        cpu.fpu.fsw = static_cast<uint16_t>(get16(image, 2));
+        load_status(cpu, static_cast<uint16_t>(get16(image, 2)));
         tags = get16(image, 4);
         cpu.fpu.fip = real ? get16(image, 6) | ((get16(image, 8) >> 12) << 16) : get16(image, 6);
         cpu.fpu.fdp = real ? get16(image, 10) | ((get16(image, 12) >> 12) << 16) : get16(image, 10);
@@ -123,6 +131,24 @@ unsigned env_size(Insn const& insn) {
     return insn.op[0].size == kEnvSmall || insn.op[0].size == kEnvSmall + 8 * kRegisterBytes
                ? kEnvSmall
                : kEnvLarge;
+}
+
+// FNINIT (and FNSAVE's end): control word 0x37F, status, tags and pointers cleared (Intel
+// SDM Vol. 1 8.1.5 and Vol. 2A "FINIT"). Register contents stay, so TOP = 0 rotates the
+// stack-order slots back to physical order.
+void initialize(Cpu& cpu) {
+    load_status(cpu, 0);
+    cpu.fpu.fcw = kDefaultControl;
+    cpu.fpu.ftw = 0;
+    cpu.fpu.fop = 0;
+    cpu.fpu.fip = 0;
+    cpu.fpu.fdp = 0;
+}
+
+void fninit(Cpu& cpu, Insn const&) {
+    if ((cpu.cr0 & (x86::kCr0Em | x86::kCr0Ts)) != 0)
+        raise_fault(x86::Vector::DeviceNotAvailable);
+    initialize(cpu);
 }
 
 // FNSTENV: after storing, all exceptions are masked (Intel SDM Vol. 2A "FSTENV").
@@ -156,12 +182,7 @@ void fnsave(Cpu& cpu, Insn const& insn) {
         std::memcpy(image + env + i * kRegisterBytes, &value, kRegisterBytes);
     }
     write_slow(cpu, linear_address(cpu, insn), image, env + 8 * kRegisterBytes);
-    cpu.fpu.fcw = kDefaultControl;
-    cpu.fpu.fsw = 0;
-    cpu.fpu.ftw = 0;
-    cpu.fpu.fop = 0;
-    cpu.fpu.fip = 0;
-    cpu.fpu.fdp = 0;
+    initialize(cpu);
 }
 
 void frstor(Cpu& cpu, Insn const& insn) {
@@ -199,6 +220,7 @@ void register_x87_env(Registry& registry) {
     registry.add_any<fnsave>(ZYDIS_MNEMONIC_FNSAVE);
     registry.add_any<frstor>(ZYDIS_MNEMONIC_FRSTOR);
     registry.add_any<fldcw>(ZYDIS_MNEMONIC_FLDCW);
+    registry.add_any<fninit>(ZYDIS_MNEMONIC_FNINIT);
     registry.add_any<fwait>(ZYDIS_MNEMONIC_FWAIT);
 }
 

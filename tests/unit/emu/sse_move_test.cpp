@@ -132,7 +132,7 @@ TEST(SseMove, MaskedStoreWritesSelectedBytesOnly) {
     state.fpu.xmm[1] = {0x00000000'80ff0080ULL, 0x80000000'00000000ULL};
     std::vector<uint8_t> const code{0x66, 0x0f, 0xf7, 0xc1}; // maskmovdqu xmm0, xmm1
     auto const run = run_emulated(h, code, state);
-    std::array<uint8_t, 64> expected = state.data;
+    auto expected = state.data;
     expected[0] = 0x00;
     expected[2] = 0x02;
     expected[3] = 0x03;

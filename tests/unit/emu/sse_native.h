@@ -1,7 +1,7 @@
 // Runs the same instruction bytes on the host processor and on the emulator from one state,
 // for the x87/MMX/SSE tests: the host is the reference, so expected values are never typed in
 // by hand where the host can compute them. The state is what those instructions touch: the
-// FXSAVE image, RAX/RCX/RDX, the arithmetic flags and 64 bytes of data that RSI and RDI point
+// FXSAVE image, RAX/RCX/RDX, the arithmetic flags and 128 bytes of data that RSI and RDI point
 // to. Code under test must not use the stack or RIP-relative operands, and must not raise
 // anything natively (no unmasked SSE exception, no misaligned MOVAPS): native faults would
 // kill the test.
@@ -23,7 +23,7 @@ struct SimdState {
     uint64_t rcx = 0;
     uint64_t rdx = 0;
     uint64_t flags = 0; // arithmetic flags only
-    alignas(16) std::array<uint8_t, 64> data{};
+    alignas(16) std::array<uint8_t, 128> data{};
 };
 
 SimdState run_native(std::vector<uint8_t> const& code, SimdState const& state);

@@ -91,7 +91,7 @@ public:
         uint64_t const tags = random_();
         state.fpu.ftw =
             static_cast<uint8_t>(raw % 3 == 0 ? tags : tags | (tags >> 8) | (tags >> 16));
-        for (unsigned i = 0; i < 64; i += 16) {
+        for (unsigned i = 0; i + 10 <= state.data.size(); i += 16) {
             X87Value const v = value();
             std::memcpy(state.data.data() + i, &v.significand, 8);
             std::memcpy(state.data.data() + i + 8, &v.sign_exponent, 2);
