@@ -270,6 +270,11 @@ void register_x87_load_store(Registry& registry) {
     registry.add<move_top<1>>(ZYDIS_MNEMONIC_FINCSTP, make_form({}));
     registry.add<move_top<-1>>(ZYDIS_MNEMONIC_FDECSTP, make_form({}));
     registry.add<fnop>(ZYDIS_MNEMONIC_FNOP, make_form({}));
+    // The 8087/80287 FENI, FDISI and FSETPM execute as FNOP on later processors (Intel SDM
+    // Vol. 2A "FNOP" and Appendix A.4.2).
+    registry.add<fnop>(ZYDIS_MNEMONIC_FENI8087_NOP, make_form({}));
+    registry.add<fnop>(ZYDIS_MNEMONIC_FDISI8087_NOP, make_form({}));
+    registry.add<fnop>(ZYDIS_MNEMONIC_FSETPM287_NOP, make_form({}));
     registry.add<conditional_move<0x2>>(ZYDIS_MNEMONIC_FCMOVB, make_form({kSt, kSt}));
     registry.add<conditional_move<0x4>>(ZYDIS_MNEMONIC_FCMOVE, make_form({kSt, kSt}));
     registry.add<conditional_move<0x6>>(ZYDIS_MNEMONIC_FCMOVBE, make_form({kSt, kSt}));
