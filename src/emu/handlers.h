@@ -20,10 +20,7 @@ void register_io(Registry& registry);        // exec_io.cpp: IN, OUT, INS, OUTS
 void register_misc(Registry& registry);      // exec_misc.cpp: NOPs, flags, CBW..., fences
 void register_fpu_state(Registry& registry); // exec_fpu_state.cpp: FXSAVE, FXRSTOR, MXCSR, FNINIT
 
-// exec_simd_minimal.cpp: a stop-gap SSE2 subset (moves, packed integers, scalar FP) that
-// the full x87/SSE files, registered after it, replace.
-void register_simd_minimal(Registry& registry);
-// The full x87/MMX/SSE implementation, registered after the stop-gap.
+// The x87/MMX/SSE implementation.
 void register_sse(Registry& registry); // exec_sse*.cpp: SSE and SSE2 (sse_util.h)
 void register_mmx(Registry& registry); // exec_mmx.cpp: MMX and its SSE additions, EMMS
 void register_x87(Registry& registry); // exec_x87*.cpp: x87 arithmetic and state (x87_util.h)

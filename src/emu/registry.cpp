@@ -49,7 +49,6 @@ Registry build_registry() {
     register_io(registry);
     register_misc(registry);
     register_fpu_state(registry);
-    register_simd_minimal(registry);
     register_sse(registry);
     register_mmx(registry);
     register_x87(registry);
