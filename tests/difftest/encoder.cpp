@@ -104,6 +104,24 @@ std::optional<FlagEffects> flag_effects(std::span<uint8_t const> bytes) {
     return out;
 }
 
+std::optional<DecodedShape> decode_shape(std::span<uint8_t const> bytes, uint64_t address) {
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(
+            ZydisDecoderDecodeFull(&decoder(), bytes.data(), bytes.size(), &insn, operands)))
+        return std::nullopt;
+    DecodedShape shape;
+    shape.length = insn.length;
+    bool const relative_branch = (insn.attributes & ZYDIS_ATTRIB_IS_RELATIVE) != 0 &&
+                                 insn.meta.branch_type != ZYDIS_BRANCH_TYPE_NONE;
+    if (relative_branch) {
+        ZyanU64 target = 0;
+        if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&insn, &operands[0], address, &target)))
+            shape.target = target;
+    }
+    return shape;
+}
+
 std::string disassemble(std::span<uint8_t const> bytes, uint64_t address) {
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];

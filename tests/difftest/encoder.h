@@ -48,6 +48,14 @@ struct FlagEffects {
 };
 std::optional<FlagEffects> flag_effects(std::span<uint8_t const> bytes);
 
+// The length of the instruction at the start of `bytes` and, for a relative branch, its
+// target when placed at `address`.
+struct DecodedShape {
+    uint8_t length = 0;
+    std::optional<uint64_t> target;
+};
+std::optional<DecodedShape> decode_shape(std::span<uint8_t const> bytes, uint64_t address);
+
 // Intel-syntax disassembly of the instruction at `address`.
 std::string disassemble(std::span<uint8_t const> bytes, uint64_t address);
 

@@ -80,6 +80,29 @@ Program generate_program(uint64_t seed, GeneratorOptions const& options) {
     return program;
 }
 
+std::string check_program(Program const& program) {
+    uint64_t expected = kCodeAddress;
+    for (ProgramInsn const& insn : program.insns) {
+        size_t const offset = insn.address - kCodeAddress;
+        if (insn.address != expected || offset + insn.length > program.code.size())
+            return fmt::format("instruction at {:#x} does not follow the previous one",
+                               insn.address);
+        auto const shape = decode_shape({program.code.data() + offset, insn.length}, insn.address);
+        if (!shape || shape->length != insn.length)
+            return fmt::format("instruction at {:#x} does not decode to {} bytes", insn.address,
+                               insn.length);
+        if (shape->target && in_range(*shape->target, kCodeAddress, kCodeBytes) &&
+            (*shape->target <= insn.address || program.insn_at(*shape->target) == nullptr))
+            return fmt::format("branch at {:#x} lands on {:#x}, not on a later instruction",
+                               insn.address, *shape->target);
+        expected += insn.length;
+    }
+    if (expected != kCodeAddress + program.code.size() || program.insns.empty() ||
+        program.insns.back().address != program.end_address || program.code.back() != 0xf4)
+        return "the program does not end with its HLT";
+    return {};
+}
+
 std::string check_templates() {
     constexpr unsigned kTries = 200;
     std::string report;

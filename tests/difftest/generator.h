@@ -18,6 +18,12 @@ struct GeneratorOptions {
 
 Program generate_program(uint64_t seed, GeneratorOptions const& options);
 
+// Checks what the rest of the tester relies on in a program: every recorded instruction
+// decodes with its recorded length and they tile the code; relative branches land on a later
+// instruction start or the final HLT; the last instruction is that HLT. Returns the first problem,
+// or an empty string.
+std::string check_program(Program const& program);
+
 // Encodes every template a number of times and returns the mnemonics of those that never
 // produced an instruction (a mistake in a template table), one per line; empty if none.
 std::string check_templates();

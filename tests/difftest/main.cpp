@@ -63,6 +63,18 @@ int self_test(SessionOptions options) {
         fmt::print("self-test: templates that never encode:\n{}", broken);
         return kExitDiverged;
     }
+    for (uint64_t i = 0; i < options.count; ++i) {
+        Program const program = generate_program(options.seed + i, options.generator);
+        std::string problem = check_program(program);
+        if (problem.empty() &&
+            generate_program(options.seed + i, options.generator).code != program.code)
+            problem = "the same seed gave a different program";
+        if (!problem.empty()) {
+            fmt::print("self-test: program {:#x}: {}\n", options.seed + i, problem);
+            return kExitDiverged;
+        }
+    }
+    fmt::print("self-test: {} programs are well formed and reproducible\n", options.count);
     std::FILE* const sink = std::fopen("/dev/null", "w");
     bool ok = sink != nullptr;
     options.full_reports = 0;
