@@ -29,8 +29,9 @@ VIREO_X87_HOST(host_f2xm1, "f2xm1")
 VIREO_X87_HOST(host_sin, "fsin")
 VIREO_X87_HOST(host_cos, "fcos")
 VIREO_X87_HOST(host_scale, "fscale")
-VIREO_X87_HOST(host_prem, "fprem")
-VIREO_X87_HOST(host_prem1, "fprem1")
+// FPREM/FPREM1 leave C0, C1 and C3 alone for some operands (NaNs, infinities).
+VIREO_X87_HOST_WITH_CONDITIONS(host_prem, "fprem")
+VIREO_X87_HOST_WITH_CONDITIONS(host_prem1, "fprem1")
 VIREO_X87_HOST(host_patan, "fpatan")
 VIREO_X87_HOST(host_yl2x, "fyl2x")
 VIREO_X87_HOST(host_yl2xp1, "fyl2xp1")
@@ -59,7 +60,7 @@ void arith_register(Cpu& cpu, Insn const& insn) {
         put(cpu, dst, kIndefinite);
     } else {
         HostOp const op = run(Fn, cpu, get(cpu, dst), get(cpu, src));
-        if (!complete(cpu, op.status))
+        if (!complete(cpu, op.status, kC1))
             return;
         put(cpu, dst, op.st0);
     }
@@ -82,7 +83,7 @@ void arith_memory(Cpu& cpu, Insn const& insn) {
     op.a = get(cpu, 0);
     std::memcpy(op.memory.bytes, &value, Size);
     Fn(op);
-    if (complete(cpu, op.status))
+    if (complete(cpu, op.status, kC1))
         put(cpu, 0, op.st0);
 }
 
@@ -107,7 +108,7 @@ void unary(Cpu& cpu, Insn const& insn) {
         return;
     }
     HostOp const op = run(Fn, cpu, get(cpu, 0));
-    if (complete(cpu, op.status))
+    if (complete(cpu, op.status, R == Range::Checked ? kC1 | kC2 : kC1))
         put(cpu, 0, op.st0);
 }
 
@@ -138,7 +139,7 @@ void binary_st0(Cpu& cpu, Insn const& insn) {
         return;
     }
     HostOp const op = run(Fn, cpu, get(cpu, 0), get(cpu, 1));
-    if (complete(cpu, op.status))
+    if (complete(cpu, op.status, R == Range::Checked ? kConditions : kC1))
         put(cpu, 0, op.st0);
 }
 
@@ -152,7 +153,7 @@ void binary_pop(Cpu& cpu, Insn const& insn) {
             return;
     } else {
         HostOp const op = run(Fn, cpu, get(cpu, 0), get(cpu, 1));
-        if (!complete(cpu, op.status))
+        if (!complete(cpu, op.status, kC1))
             return;
         result = op.st0;
     }
@@ -176,7 +177,8 @@ void two_results(Cpu& cpu, Insn const& insn) {
         return;
     }
     HostOp const op = run(Fn, cpu, get(cpu, 0));
-    if (!complete(cpu, op.status) || (R == Range::Checked && (op.status & kC2) != 0))
+    uint16_t const conditions = R == Range::Checked ? kC1 | kC2 : kC1;
+    if (!complete(cpu, op.status, conditions) || (R == Range::Checked && (op.status & kC2) != 0))
         return;
     put(cpu, 0, op.st1);
     push(cpu, op.st0);

@@ -26,7 +26,7 @@ constexpr uint16_t kUnordered = kC3 | kC2 | kC0;
 bool compare(Cpu& cpu, HostFn fn, HostOp& op, unsigned pops) {
     op.a = get(cpu, 0);
     fn(op);
-    if (!complete(cpu, op.status))
+    if (!complete(cpu, op.status, kConditions))
         return false;
     for (unsigned i = 0; i < pops; ++i)
         pop(cpu);

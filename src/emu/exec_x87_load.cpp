@@ -118,7 +118,7 @@ void store_converted(Cpu& cpu, Insn const& insn) {
         op.a = get(cpu, 0);
     }
     Fn(op);
-    set_condition(cpu, kConditions, op.status); // C1: rounded up or not
+    set_condition(cpu, kC1, op.status); // rounded up or not
     uint16_t const unmasked = raise(cpu, op.status & kExceptions);
     if ((unmasked & ~kPrecision) != 0)
         return;
@@ -248,7 +248,8 @@ void register_stores(Registry& registry) {
     registry.add<store_converted<host_store_m64, 8, true>>(ZYDIS_MNEMONIC_FSTP, make_form({M(8)}));
     registry.add<store_m80>(ZYDIS_MNEMONIC_FSTP, make_form({M(10)}));
     registry.add<store_register<true>>(ZYDIS_MNEMONIC_FSTP, make_form({kSt}));
-    // D9 D8+i, an undocumented alias of FSTP ST(i) (Zydis "FSTPNCE").
+    // D9 D8+i, undocumented (Zydis "FSTPNCE"): FSTP ST(i) as long as ST(0) is in use. With
+    // ST(0) empty hardware raises no stack fault and stores a value vireo does not model.
     registry.add<store_register<true>>(ZYDIS_MNEMONIC_FSTPNCE, make_form({kSt}));
     registry.add<store_converted<host_store_i16, 2, false>>(ZYDIS_MNEMONIC_FIST, make_form({M(2)}));
     registry.add<store_converted<host_store_i32, 4, false>>(ZYDIS_MNEMONIC_FIST, make_form({M(4)}));

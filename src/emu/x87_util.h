@@ -149,13 +149,13 @@ inline void begin(Cpu& cpu, Insn const& insn) {
 }
 
 // Folds the status word of a host operation into FSW: its exception flags (with ES and B
-// when one is unmasked) and the condition codes, which the host computed exactly as the
-// guest's processor would: it started from the guest's (see x87_host.h), and ran the same
-// instruction with the same control word, unmasked exceptions included (FCOM with an unmasked
-// #IA still reports "unordered", FADD clears C1). Returns false when an unmasked
-// pre-computation exception leaves the destination and the stack as they were.
-inline bool complete(Cpu& cpu, uint16_t status) {
-    set_condition(cpu, kConditions, status);
+// when one is unmasked) and the condition codes in `conditions`, the ones the instruction
+// writes. The host ran the same instruction under the same control word, so these are what
+// the guest's processor computes, unmasked exceptions included (FCOM with an unmasked #IA
+// still reports "unordered", FADD clears C1). Returns false when an unmasked pre-computation
+// exception leaves the destination and the stack as they were.
+inline bool complete(Cpu& cpu, uint16_t status, uint16_t conditions) {
+    set_condition(cpu, conditions, status);
     uint16_t const unmasked = raise(cpu, status & kExceptions);
     return (unmasked & kPreComputation) == 0;
 }

@@ -55,6 +55,14 @@ TEST(X87, RegisterFormsMatchHost) {
 // FCOS.
 TEST(X87, StackTopFormsMatchHost) {
     check({0xd9, 0xd0});
+    // The 287 leftovers FENI, FDISI, FSETPM (DB E0, E1, E4) and the undocumented aliases
+    // FXCH4 (DD C8+i), FXCH7 (DF C8+i), FSTP8/9 (DF D0+i, DF D8+i).
+    for (uint8_t const modrm : {0xe0, 0xe1, 0xe4})
+        check({0xdb, modrm});
+    check({0xdd, 0xc9});
+    check({0xdf, 0xca});
+    check({0xdf, 0xd1});
+    check({0xdf, 0xdc});
     for (unsigned modrm = 0xe0; modrm <= 0xff; ++modrm)
         if (modrm != 0xe2 && modrm != 0xe3 && modrm != 0xe6 && modrm != 0xe7 && modrm != 0xef)
             check({0xd9, static_cast<uint8_t>(modrm)});
@@ -87,6 +95,17 @@ TEST(X87, SequencesMatchHost) {
     check({0xd9, 0xe8, 0xd9, 0xeb, 0xde, 0xc1, 0xd9, 0xfa, 0xdd, 0x1e}, 12, kMaskedControlWords);
     // fild word [rsi]; fmul dword [rsi+8]; fistp dword [rsi+16]; fincstp
     check({0xdf, 0x06, 0xd8, 0x4e, 0x08, 0xdb, 0x5e, 0x10, 0xd9, 0xf7}, 12, kMaskedControlWords);
+}
+
+// FSTP1 (D9 D8+i, undocumented) is FSTP ST(i) while ST(0) is in use.
+TEST(X87, UndocumentedFstpAliasOnAFullStack) {
+    Harness h;
+    X87Values values(5);
+    for (unsigned round = 0; round < 16; ++round) {
+        SimdState state = values.state(0x037f);
+        state.fpu.ftw = 0xff;
+        ASSERT_EQ(compare_with_host(h, {0xd9, 0xdb}, state), ""); // fstp1 st3
+    }
 }
 
 // Masked stack underflow: IE and SF with C1 = 0 and the indefinite as result (Intel SDM Vol. 1
