@@ -19,7 +19,7 @@ namespace vireo::emu::simd {
 using Vec = __m128i;
 
 // SSE and SSE2 instructions: #UD without CR4.OSFXSR or with CR0.EM, then #NM with CR0.TS
-// (Intel SDM Vol. 3A 13.1.3, Vol. 2 Table 2-21 "Type 4" exception class).
+// (Intel SDM Vol. 3A 13.1.5, "SSE/SSE2/SSE3/SSSE3/SSE4 exceptions").
 inline void check_sse(Cpu const& cpu) {
     if ((cpu.cr0 & x86::kCr0Em) != 0 || (cpu.cr4 & x86::kCr4Osfxsr) == 0) [[unlikely]]
         raise_ud();
@@ -28,7 +28,8 @@ inline void check_sse(Cpu const& cpu) {
 }
 
 // MMX instructions and the MMX forms of SSE ones: #UD with CR0.EM, #NM with CR0.TS, #MF when
-// an unmasked x87 exception is pending (Intel SDM Vol. 3A 12.5, Vol. 2 Table 22-7). They
+// an unmasked x87 exception is pending (Intel SDM Vol. 3A chapter 12, MMX technology system
+// programming; CR4.OSFXSR is not required for MMX registers). They
 // change no state, so handlers call this first, read their operands, and only then
 // enter_mmx_state(): a fault on a memory operand leaves the x87 state as it was.
 inline void check_mmx(Cpu const& cpu) {
@@ -39,9 +40,10 @@ inline void check_mmx(Cpu const& cpu) {
     x87::check_pending(cpu);
 }
 
-// Entering MMX state (Intel SDM Vol. 1 9.5.1, Table 9-3): every MMX instruction but EMMS sets
-// TOP to 0 and tags all registers valid. MMi aliases physical register Ri, while Cpu::fpu.st
-// holds registers in stack order (FXSAVE layout), so a non-zero TOP rotates them into place.
+// Entering MMX state (Intel SDM Vol. 1 9.5.1, Table 9-3): every MMX instruction sets TOP to 0
+// and (but EMMS, which empties them) tags all registers valid. MMi aliases physical register Ri,
+// while Cpu::fpu.st holds registers in stack order (FXSAVE layout), so a non-zero TOP rotates them
+// into place.
 void enter_mmx_state(Cpu& cpu);
 
 inline Vec load(Reg128 const& reg) {
@@ -70,7 +72,7 @@ inline void set_mm(Cpu& cpu, unsigned n, uint64_t value) {
 }
 
 // Legacy SSE instructions with a 16-byte memory operand fault on a misaligned one, except the
-// explicitly unaligned moves (Intel SDM Vol. 1 11.6.8; Vol. 2 Table 2-19).
+// explicitly unaligned moves (Intel SDM Vol. 1 11.6.8).
 enum class Align : uint8_t { None, Sixteen };
 inline void check_alignment(uint64_t linear, Align align) {
     if (align == Align::Sixteen && (linear & 15) != 0) [[unlikely]]
@@ -108,8 +110,9 @@ inline Vec from64(uint64_t value) {
 }
 
 // Where the source (operand 1) of a "register op= source" instruction comes from. Memory
-// operands are zero-extended to 16 bytes; M128 requires 16-byte alignment, M128U does not.
-enum class Src : uint8_t { Xmm, Mm, M32, M64, M128, M128U };
+// operands are zero-extended to 16 bytes; M128 requires 16-byte alignment (the unaligned
+// moves have their own handlers).
+enum class Src : uint8_t { Xmm, Mm, M32, M64, M128 };
 
 constexpr unsigned memory_size(Src src) {
     switch (src) {
@@ -118,7 +121,6 @@ constexpr unsigned memory_size(Src src) {
     case Src::M64:
         return 8;
     case Src::M128:
-    case Src::M128U:
         return 16;
     default:
         return 0;
@@ -135,10 +137,8 @@ inline Vec source(Cpu& cpu, Insn const& insn) {
         return read_m32(cpu, insn);
     else if constexpr (S == Src::M64)
         return read_m64(cpu, insn);
-    else if constexpr (S == Src::M128)
-        return read_m128<Align::Sixteen>(cpu, insn);
     else
-        return read_m128<Align::None>(cpu, insn);
+        return read_m128<Align::Sixteen>(cpu, insn);
 }
 
 // MASKMOVDQU/MASKMOVQ: stores data[i] at DS:rDI + i for each set bit i of `mask`.

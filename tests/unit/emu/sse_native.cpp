@@ -127,17 +127,25 @@ EmulatedRun run_emulated(Harness& h, std::vector<uint8_t> const& code, SimdState
 std::string difference(SimdState const& expected, SimdState const& actual) {
     FxsaveArea const& e = expected.fpu;
     FxsaveArea const& a = actual.fpu;
-    auto hex = [](uint64_t x, uint64_t y) {
-        return fmt::format(" {:#x} (host) vs {:#x}", x, y);
+    struct Field {
+        char const* name;
+        uint64_t expected;
+        uint64_t actual;
     };
-    if (e.fcw != a.fcw)
-        return "FCW" + hex(e.fcw, a.fcw);
-    if (e.fsw != a.fsw)
-        return "FSW" + hex(e.fsw, a.fsw);
-    if (e.ftw != a.ftw)
-        return "FTW" + hex(e.ftw, a.ftw);
-    if (e.mxcsr != a.mxcsr)
-        return "MXCSR" + hex(e.mxcsr, a.mxcsr);
+    Field const fields[] = {
+        {"FCW", e.fcw, a.fcw},
+        {"FSW", e.fsw, a.fsw},
+        {"FTW", e.ftw, a.ftw},
+        {"MXCSR", e.mxcsr, a.mxcsr},
+        {"RAX", expected.rax, actual.rax},
+        {"RCX", expected.rcx, actual.rcx},
+        {"RDX", expected.rdx, actual.rdx},
+        {"flags", expected.flags, actual.flags},
+    };
+    for (Field const& field : fields)
+        if (field.expected != field.actual)
+            return fmt::format("{} {:#x} (host) vs {:#x}", field.name, field.expected,
+                               field.actual);
     for (unsigned i = 0; i < 8; ++i)
         if (e.st[i].lo != a.st[i].lo || (e.st[i].hi & 0xffff) != (a.st[i].hi & 0xffff))
             return fmt::format("ST{} {:04x}:{:016x} (host) vs {:04x}:{:016x}", i,
@@ -146,17 +154,10 @@ std::string difference(SimdState const& expected, SimdState const& actual) {
         if (e.xmm[i].lo != a.xmm[i].lo || e.xmm[i].hi != a.xmm[i].hi)
             return fmt::format("XMM{} {:016x}:{:016x} (host) vs {:016x}:{:016x}", i, e.xmm[i].hi,
                                e.xmm[i].lo, a.xmm[i].hi, a.xmm[i].lo);
-    if (expected.rax != actual.rax)
-        return "RAX" + hex(expected.rax, actual.rax);
-    if (expected.rcx != actual.rcx)
-        return "RCX" + hex(expected.rcx, actual.rcx);
-    if (expected.rdx != actual.rdx)
-        return "RDX" + hex(expected.rdx, actual.rdx);
-    if (expected.flags != actual.flags)
-        return "flags" + hex(expected.flags, actual.flags);
     for (unsigned i = 0; i < expected.data.size(); ++i)
         if (expected.data[i] != actual.data[i])
-            return fmt::format("data[{}]", i) + hex(expected.data[i], actual.data[i]);
+            return fmt::format("data[{}] {:#x} (host) vs {:#x}", i, expected.data[i],
+                               actual.data[i]);
     return "";
 }
 
