@@ -36,6 +36,10 @@ public:
             for (emu::EmuVcpu* vcpu : vcpus_)
                 vcpu->flush_write_tlb();
         });
+        // Devices and loaders that write guest RAM directly (DMA) report it to the memory;
+        // decoded code in those pages must go.
+        memory.add_write_observer(
+            [this](uint64_t address, uint64_t length) { invalidate_code(address, length); });
         return {};
     }
 
@@ -77,11 +81,6 @@ Result<std::unique_ptr<Accelerator>> create_emu_accelerator(AccelConfig const& c
     if (config.vcpu_count == 0 || config.vcpu_count > 255)
         return make_error("emu: {} vCPUs is not supported (1 to 255)", config.vcpu_count);
     return std::unique_ptr<Accelerator>(TRY(EmuAccelerator::create(config)));
-}
-
-void invalidate_emulated_code(Accelerator& accelerator, uint64_t guest_address, uint64_t length) {
-    if (auto* emu = dynamic_cast<EmuAccelerator*>(&accelerator))
-        emu->invalidate_code(guest_address, length);
 }
 
 } // namespace vireo

@@ -12,8 +12,4 @@ namespace vireo {
 
 Result<std::unique_ptr<Accelerator>> create_emu_accelerator(AccelConfig const& config);
 
-// Devices that write guest RAM behind the CPUs' backs (DMA) call this so that decoded code
-// in the range is thrown away. A no-op for accelerators other than the emulator.
-void invalidate_emulated_code(Accelerator& accelerator, uint64_t guest_address, uint64_t length);
-
 } // namespace vireo
