@@ -19,6 +19,12 @@ struct RunOptions {
     std::string on_reboot = "exit";
     bool testdev = false;
     bool rng = false;
+    std::vector<std::string> disks;
+    std::vector<std::string> nets;
+    std::vector<std::string> console_ports;
+    std::string vsock;
+    bool balloon = false;
+    std::string api_socket;
     std::string trace;
 };
 

@@ -99,6 +99,26 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& options) {
                   "MMIO at 0xff000000)");
     run->add_flag("--rng", options.rng,
                   "Add a virtio entropy device (virtio-rng) fed from the host's getrandom()");
+    run->add_option("--disk", options.disks,
+                    "Add a virtio block device on a raw image (repeatable)")
+        ->type_name("PATH[,readonly=on]");
+    run->add_option("--net", options.nets,
+                    "Add a virtio network device: user-mode networking (the guest is 10.0.2.15, "
+                    "the host 10.0.2.2) with host port forwards, or a tap interface (repeatable)")
+        ->type_name("user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]|tap=IFNAME");
+    run->add_option("--console-port", options.console_ports,
+                    "Add a virtio console port /dev/virtio-ports/NAME bridged to a unix socket "
+                    "(repeatable)")
+        ->type_name("NAME=socket=PATH");
+    run->add_option("--vsock", options.vsock,
+                    "Add a virtio vsock device with guest CID CID; host programs connect to PATH "
+                    "and send 'CONNECT <port>', guest connections to port P arrive at PATH_P")
+        ->type_name("CID,socket=PATH");
+    run->add_flag("--balloon", options.balloon,
+                  "Add a virtio memory balloon (its target is set through --api-socket)");
+    run->add_option("--api-socket", options.api_socket,
+                    "Serve the VM's JSON control API on this unix socket")
+        ->type_name("PATH");
     run->add_option("--trace", options.trace,
                     "Debug tracing for subsystems, e.g. kvm,serial or all (also VIREO_TRACE)")
         ->type_name("LIST");
@@ -155,6 +175,17 @@ Result<VmConfig> make_vm_config(RunOptions const& options) {
     config.console = options.console;
     config.testdev = options.testdev;
     config.rng = options.rng;
+    for (auto const& disk : options.disks)
+        config.disks.push_back(TRY(parse_disk_spec(disk)));
+    for (auto const& net : options.nets)
+        config.nets.push_back(TRY(parse_net_spec(net)));
+    for (auto const& port : options.console_ports)
+        config.console_ports.push_back(TRY(parse_console_port_spec(port)));
+    if (!options.vsock.empty())
+        config.vsock = TRY(parse_vsock_spec(options.vsock));
+    config.balloon = options.balloon;
+    if (!options.api_socket.empty())
+        config.api_socket = options.api_socket;
     if (!options.trace.empty())
         TRY_CONTEXT(enable_trace(options.trace), "--trace");
     return config;

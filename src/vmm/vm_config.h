@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/units.h"
+#include "vmm/device_specs.h"
 
 namespace vireo {
 
@@ -24,6 +26,12 @@ struct VmConfig {
     OnReboot on_reboot = OnReboot::Exit;
     bool testdev = false;
     bool rng = false; // a virtio entropy device fed from the host's getrandom()
+    std::vector<DiskSpec> disks;                // virtio-blk
+    std::vector<NetSpec> nets;                  // virtio-net
+    std::vector<ConsolePortSpec> console_ports; // virtio-console ports
+    std::optional<VsockSpec> vsock;             // virtio-vsock
+    bool balloon = false;                       // virtio-balloon
+    std::optional<std::string> api_socket;      // the VM's control socket
 };
 
 } // namespace vireo

@@ -25,6 +25,22 @@ constexpr uint64_t kUartPortCount = 8;
 
 } // namespace
 
+Result<void> refuse_unavailable_devices(VmConfig const& config) {
+    if (!config.disks.empty())
+        return make_error("--disk: virtio-blk is not in this build yet");
+    if (!config.nets.empty())
+        return make_error("--net: virtio-net is not in this build yet");
+    if (!config.console_ports.empty())
+        return make_error("--console-port: virtio-console is not in this build yet");
+    if (config.vsock)
+        return make_error("--vsock: virtio-vsock is not in this build yet");
+    if (config.balloon)
+        return make_error("--balloon: virtio-balloon is not in this build yet");
+    if (config.api_socket)
+        return make_error("--api-socket: the control API is not in this build yet");
+    return {};
+}
+
 Result<std::unique_ptr<VmDevices>> VmDevices::create(Options const& options, DeviceBuses buses,
                                                      Accelerator& accelerator, GuestMemory& memory,
                                                      MachineControl& machine, Console& console,

@@ -8,6 +8,7 @@
 #include "accel/accel.h"
 #include "bus/bus.h"
 #include "devices/machine.h"
+#include "vmm/vm_config.h"
 #include "devices/pci/msix.h"
 
 namespace vireo {
@@ -55,6 +56,10 @@ struct DeviceBuses {
     Bus& pio;
     Bus& mmio;
 };
+
+// Device options whose device models are not in this build are refused with one line rather
+// than ignored. Each device's engineer removes its line when the device lands.
+Result<void> refuse_unavailable_devices(VmConfig const& config);
 
 class VmDevices {
 public:
