@@ -22,9 +22,9 @@ public:
     void write(uint16_t offset, std::span<uint8_t const> data);
 
     // Set-up and device-side access, which ignores the masks.
-    uint8_t get8(uint16_t offset) const { return bytes_[offset]; }
-    uint16_t get16(uint16_t offset) const;
-    uint32_t get32(uint16_t offset) const;
+    [[nodiscard]] uint8_t get8(uint16_t offset) const { return bytes_[offset]; }
+    [[nodiscard]] uint16_t get16(uint16_t offset) const;
+    [[nodiscard]] uint32_t get32(uint16_t offset) const;
     void set8(uint16_t offset, uint8_t value) { bytes_[offset] = value; }
     void set16(uint16_t offset, uint16_t value);
     void set32(uint16_t offset, uint32_t value);
@@ -34,9 +34,9 @@ public:
     void set_write_clear(uint16_t offset, unsigned width, uint32_t mask);
 
 private:
-    void put(std::array<uint8_t, kConfigSpaceSize>& target, uint16_t offset, unsigned width,
-             uint32_t value);
-    uint32_t get(uint16_t offset, unsigned width) const;
+    static void put(std::array<uint8_t, kConfigSpaceSize>& target, uint16_t offset, unsigned width,
+                    uint32_t value);
+    [[nodiscard]] uint32_t get(uint16_t offset, unsigned width) const;
 
     std::array<uint8_t, kConfigSpaceSize> bytes_{};
     std::array<uint8_t, kConfigSpaceSize> writable_{};

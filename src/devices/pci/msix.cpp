@@ -58,12 +58,12 @@ void MsixTable::deliver(uint16_t vector) {
 void MsixTable::deliver_unmasked_pending() {
     if (!enabled_ || function_masked_)
         return;
-    for (uint16_t vector = 0; vector < entries_.size(); ++vector) {
+    for (size_t vector = 0; vector < entries_.size(); ++vector) {
         uint64_t& word = pending_[vector / kMsixPbaEntryBits];
         uint64_t const bit = uint64_t{1} << (vector % kMsixPbaEntryBits);
-        if ((word & bit) != 0 && !masked(vector)) {
+        if ((word & bit) != 0 && !masked(static_cast<uint16_t>(vector))) {
             word &= ~bit;
-            deliver(vector);
+            deliver(static_cast<uint16_t>(vector));
         }
     }
 }

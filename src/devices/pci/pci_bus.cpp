@@ -62,7 +62,7 @@ std::optional<unsigned> PciBus::free_slot() const {
     return std::nullopt;
 }
 
-Result<void> PciBus::plug(unsigned slot_number, std::shared_ptr<PciDevice> device) {
+Result<void> PciBus::plug(unsigned slot_number, std::shared_ptr<PciDevice> const& device) {
     std::lock_guard lock(mutex_);
     if (slot_number >= kSlotsPerBus || slots_[slot_number].device)
         return make_error("PCI: slot {} is not free for {}", slot_number, device->name());

@@ -48,9 +48,9 @@ public:
     // Plugs `device` into `slot`: wires INTA and MSI-X, places its BARs in the window (each
     // naturally aligned), turns memory decoding on and maps them. Fails when the slot is
     // taken or the window is full.
-    Result<void> plug(unsigned slot, std::shared_ptr<PciDevice> device);
+    Result<void> plug(unsigned slot, std::shared_ptr<PciDevice> const& device);
     // The lowest free slot, if any.
-    std::optional<unsigned> free_slot() const;
+    [[nodiscard]] std::optional<unsigned> free_slot() const;
 
     void config_read(PciAddress address, uint16_t offset, std::span<uint8_t> data);
     void config_write(PciAddress address, uint16_t offset, std::span<uint8_t const> data);

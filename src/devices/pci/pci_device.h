@@ -59,7 +59,7 @@ public:
     virtual void bar_write(unsigned index, uint64_t offset, std::span<uint8_t const> data);
 
     // The implemented BARs in index order.
-    std::vector<BarState> bars() const;
+    [[nodiscard]] std::vector<BarState> bars() const;
     // Placement by vireo at start-up, as firmware would do it: the BAR's address, and memory
     // decoding on.
     void place_bar(unsigned index, uint64_t address);

@@ -199,7 +199,7 @@ void VirtioPciDevice::write_queue_field(uint64_t field, uint64_t offset_in_field
 
 // virtio 1.2 4.1.5.1.2: a vector outside the MSI-X table cannot be mapped; the field then
 // reads NO_VECTOR, which is how the driver learns of the failure.
-uint16_t VirtioPciDevice::checked_vector(uint16_t vector) {
+uint16_t VirtioPciDevice::checked_vector(uint16_t vector) const {
     return vector < vector_count_ ? vector : kNoVector;
 }
 

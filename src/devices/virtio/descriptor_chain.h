@@ -25,12 +25,12 @@ struct Segment {
 class DescriptorChain {
 public:
     // The head descriptor's index: what the used ring returns to the driver.
-    uint16_t head() const { return head_; }
+    [[nodiscard]] uint16_t head() const { return head_; }
 
-    std::span<Segment const> readable() const { return readable_; }
-    std::span<Segment const> writable() const { return writable_; }
-    uint64_t readable_bytes() const { return readable_bytes_; }
-    uint64_t writable_bytes() const { return writable_bytes_; }
+    [[nodiscard]] std::span<Segment const> readable() const { return readable_; }
+    [[nodiscard]] std::span<Segment const> writable() const { return writable_; }
+    [[nodiscard]] uint64_t readable_bytes() const { return readable_bytes_; }
+    [[nodiscard]] uint64_t writable_bytes() const { return writable_bytes_; }
 
     // Copies device-readable bytes from `offset` (counted across the readable buffers) into
     // `out`; returns how many there were.

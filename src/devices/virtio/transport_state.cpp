@@ -156,16 +156,17 @@ void TransportState::activate() {
     }
     activated_ = true;
     // Buffers the driver made available before DRIVER_OK are looked at now.
-    for (uint16_t index = 0; index < live_queues_.size(); ++index) {
+    for (size_t index = 0; index < live_queues_.size(); ++index) {
         if (live_queues_[index])
-            kick(index);
+            kick(static_cast<uint16_t>(index));
     }
 }
 
 Result<void> TransportState::build_queues() {
     live_queues_.clear();
     live_queues_.resize(queues_.size());
-    for (uint16_t index = 0; index < queues_.size(); ++index) {
+    for (size_t slot = 0; slot < queues_.size(); ++slot) {
+        auto const index = static_cast<uint16_t>(slot);
         QueueSettings const& settings = queues_[index];
         if (!settings.enabled)
             continue;
@@ -189,9 +190,9 @@ void TransportState::reset() {
     live_queues_.clear();
     for (auto& queue : queues_)
         queue = QueueSettings{queue.max_size, queue.max_size};
-    for (uint16_t index = 0; index < kicks_.size(); ++index) {
+    for (auto const& kick_fd : kicks_) {
         uint64_t count = 0;
-        [[maybe_unused]] auto drained = ::read(kicks_[index].get(), &count, sizeof(count));
+        [[maybe_unused]] auto drained = ::read(kick_fd.get(), &count, sizeof(count));
     }
     driver_features_ = 0;
     status_.store(0, std::memory_order_release);

@@ -46,17 +46,17 @@ class VirtioDevice {
 public:
     virtual ~VirtioDevice() = default;
 
-    virtual DeviceType type() const = 0;
-    virtual std::string_view name() const = 0;
+    [[nodiscard]] virtual DeviceType type() const = 0;
+    [[nodiscard]] virtual std::string_view name() const = 0;
     // The device-specific feature bits offered (bits 0-23 and 50-127, virtio 1.2 2.2). The
     // transport adds VIRTIO_F_VERSION_1, VIRTIO_F_INDIRECT_DESC and VIRTIO_F_EVENT_IDX.
-    virtual uint64_t features() const = 0;
+    [[nodiscard]] virtual uint64_t features() const = 0;
     // The largest size of each queue, a power of two; the count is the number of queues.
-    virtual std::vector<uint16_t> queue_sizes() const = 0;
+    [[nodiscard]] virtual std::vector<uint16_t> queue_sizes() const = 0;
 
     // The device-specific configuration structure (virtio 1.2 4.1.4.6); accesses stay
     // within [0, config_size()). Any thread.
-    virtual uint32_t config_size() const { return 0; }
+    [[nodiscard]] virtual uint32_t config_size() const { return 0; }
     virtual void read_config(uint32_t offset, std::span<uint8_t> data) {
         (void)offset;
         std::memset(data.data(), 0, data.size());
@@ -87,7 +87,7 @@ public:
 
 protected:
     // nullptr until attached.
-    TransportLink* link() const { return link_; }
+    [[nodiscard]] TransportLink* link() const { return link_; }
 
 private:
     TransportLink* link_ = nullptr;

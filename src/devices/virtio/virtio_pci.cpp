@@ -38,7 +38,7 @@ bool contains(uint64_t start, uint64_t length, uint64_t offset, size_t size) {
 } // namespace
 
 Result<std::shared_ptr<VirtioPciDevice>>
-VirtioPciDevice::create(std::shared_ptr<VirtioDevice> device, GuestMemory& memory) {
+VirtioPciDevice::create(std::shared_ptr<VirtioDevice> const& device, GuestMemory& memory) {
     size_t const queues = device->queue_sizes().size();
     if (queues == 0 || queues > layout::kMaxQueues)
         return make_error("{}: virtio-pci serves 1 to {} queues, not {}", device->name(),
@@ -60,7 +60,7 @@ VirtioPciDevice::create(std::shared_ptr<VirtioDevice> device, GuestMemory& memor
     return pci;
 }
 
-VirtioPciDevice::VirtioPciDevice(std::shared_ptr<VirtioDevice> device, uint16_t vectors)
+VirtioPciDevice::VirtioPciDevice(std::shared_ptr<VirtioDevice> const& device, uint16_t vectors)
     : PciDevice(pci::PciIdentity{.vendor_id = layout::kVendorId,
                                  .device_id =
                                      static_cast<uint16_t>(layout::kModernDeviceIdBase +
@@ -70,7 +70,7 @@ VirtioPciDevice::VirtioPciDevice(std::shared_ptr<VirtioDevice> device, uint16_t 
                                  .subsystem_vendor_id = layout::kSubsystemVendorId,
                                  .subsystem_id = layout::kSubsystemId})
     , name_(fmt::format("virtio-{}", device->name()))
-    , device_(std::move(device))
+    , device_(device)
     , config_vector_(kNoVector)
     , queue_vectors_(new std::atomic<uint16_t>[device_->queue_sizes().size()])
     , vector_count_(vectors) {
@@ -101,7 +101,7 @@ Result<void> VirtioPciDevice::add_capabilities(uint64_t pba_offset) {
                               layout::common::kSize));
     uint16_t const notify = TRY(
         add_virtio_capability(layout::kCapNotify, layout::kNotifyCapLength, layout::kNotifyOffset,
-                              layout::kNotifyMultiplier * state_->queue_count()));
+                              uint64_t{layout::kNotifyMultiplier} * state_->queue_count()));
     config().set32(notify + layout::kCapExtra, layout::kNotifyMultiplier);
     TRY(add_virtio_capability(layout::kCapIsr, layout::kCapLength, layout::kIsrOffset, 1));
     // virtio 1.2 4.1.4.6: only a device with configuration fields presents this structure.

@@ -23,8 +23,8 @@ namespace vireo::virtio {
 class VirtioPciDevice final : public pci::PciDevice, private InterruptTarget {
 public:
     // `memory` must outlive the device.
-    static Result<std::shared_ptr<VirtioPciDevice>> create(std::shared_ptr<VirtioDevice> device,
-                                                           GuestMemory& memory);
+    static Result<std::shared_ptr<VirtioPciDevice>>
+    create(std::shared_ptr<VirtioDevice> const& device, GuestMemory& memory);
     ~VirtioPciDevice() override;
 
     std::string_view name() const override { return name_; }
@@ -40,7 +40,7 @@ protected:
     void after_config_write(uint16_t offset, size_t size) override;
 
 private:
-    VirtioPciDevice(std::shared_ptr<VirtioDevice> device, uint16_t vectors);
+    VirtioPciDevice(std::shared_ptr<VirtioDevice> const& device, uint16_t vectors);
     Result<void> add_capabilities(uint64_t pba_offset);
     Result<uint16_t> add_virtio_capability(uint8_t type, uint8_t length, uint64_t offset,
                                            uint64_t size);
@@ -56,11 +56,11 @@ private:
     void read_device_config(uint64_t offset, std::span<uint8_t> data);
     void write_device_config(uint64_t offset, std::span<uint8_t const> data);
     void write_notify(uint64_t offset, std::span<uint8_t const> data);
-    uint16_t checked_vector(uint16_t vector);
+    [[nodiscard]] uint16_t checked_vector(uint16_t vector) const;
 
     // The VIRTIO_PCI_CAP_PCI_CFG window (virtio 1.2 4.1.4.9).
     bool pci_cfg_window(uint64_t& offset, size_t& length);
-    bool touches_pci_cfg_data(uint16_t offset, size_t size) const;
+    [[nodiscard]] bool touches_pci_cfg_data(uint16_t offset, size_t size) const;
 
     // InterruptTarget.
     void queue_interrupt(uint16_t index) override;

@@ -41,12 +41,12 @@ bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx) {
     return static_cast<uint16_t>(new_idx - event - 1) < static_cast<uint16_t>(new_idx - old_idx);
 }
 
-uint16_t load_acquire(uint16_t* field) {
-    return std::atomic_ref<uint16_t>(*field).load(std::memory_order_acquire);
+uint16_t load_acquire(uint16_t& field) {
+    return std::atomic_ref<uint16_t>(field).load(std::memory_order_acquire);
 }
 
-uint16_t load_relaxed(uint16_t* field) {
-    return std::atomic_ref<uint16_t>(*field).load(std::memory_order_relaxed);
+uint16_t load_relaxed(uint16_t& field) {
+    return std::atomic_ref<uint16_t>(field).load(std::memory_order_relaxed);
 }
 
 Result<uint8_t*> locate(GuestMemory& memory, char const* part, uint64_t address, uint64_t bytes,
@@ -108,7 +108,7 @@ void Virtqueue::fail(std::string const& reason) {
 // write barrier before it publishes idx (virtio 1.2 2.7.13.3), so the ring entries and
 // descriptors it covers are visible.
 std::optional<uint16_t> Virtqueue::available_count() {
-    uint16_t const avail_idx = load_acquire(avail_field(kIdx));
+    uint16_t const avail_idx = load_acquire(*avail_field(kIdx));
     auto const count = static_cast<uint16_t>(avail_idx - last_avail_);
     if (count > layout_.size) {
         fail(fmt::format("available idx moved from {} to {}, more than the {} entries", last_avail_,
@@ -188,9 +188,9 @@ void Virtqueue::notify_if_needed() {
     bool needed = false;
     if (event_idx_) {
         auto* used_event = avail_field(kRing + 2 * size_t{layout_.size});
-        needed = need_event(load_relaxed(used_event), used_idx_, old_idx);
+        needed = need_event(load_relaxed(*used_event), used_idx_, old_idx);
     } else {
-        needed = (load_relaxed(avail_field(kFlags)) & kAvailNoInterrupt) == 0;
+        needed = (load_relaxed(*avail_field(kFlags)) & kAvailNoInterrupt) == 0;
     }
     if (needed)
         owner_.queue_interrupt(layout_.index);

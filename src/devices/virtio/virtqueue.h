@@ -58,8 +58,8 @@ public:
                                                      uint64_t features, QueueOwner& owner,
                                                      int kick_fd);
 
-    uint16_t index() const { return layout_.index; }
-    uint16_t size() const { return layout_.size; }
+    [[nodiscard]] uint16_t index() const { return layout_.index; }
+    [[nodiscard]] uint16_t size() const { return layout_.size; }
 
     // The next chain the driver made available, if any. Returns nothing once broken.
     std::optional<DescriptorChain> pop();
@@ -71,10 +71,10 @@ public:
     // last call (virtio 1.2 2.7.7).
     void notify_if_needed();
 
-    bool broken() const { return broken_; }
+    [[nodiscard]] bool broken() const { return broken_; }
     // The eventfd driver notifications signal (EFD_NONBLOCK). Devices wait on it where they
     // do their work; consume_kick() resets it and says whether it was signalled.
-    int kick_fd() const { return kick_fd_; }
+    [[nodiscard]] int kick_fd() const { return kick_fd_; }
     bool consume_kick() const;
 
 private:
@@ -85,8 +85,8 @@ private:
     void fail(std::string const& reason);
     void report_written(DescriptorChain const& chain, uint64_t written);
 
-    uint16_t* avail_field(size_t offset) const;
-    uint16_t* used_field(size_t offset) const;
+    [[nodiscard]] uint16_t* avail_field(size_t offset) const;
+    [[nodiscard]] uint16_t* used_field(size_t offset) const;
 
     GuestMemory& memory_;
     QueueLayout layout_;

@@ -26,7 +26,7 @@ public:
     static constexpr uint16_t kQueueSize = 256;
     // Bytes served per request at most: the device may fill less than the whole buffer
     // (virtio 1.2 5.4.6.1), and a bound keeps one request from holding the loop thread.
-    static constexpr uint64_t kMaxRequestBytes = 64 * 1024;
+    static constexpr uint64_t kMaxRequestBytes = uint64_t{64} * 1024;
 
     // `loop` watches the request queue; with nullptr nothing does, and whoever drives the
     // device (a test, a fuzzer) calls process().
