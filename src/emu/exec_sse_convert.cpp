@@ -98,7 +98,8 @@ void from_mmx(Cpu& cpu, Insn const& insn) {
 }
 
 // CVT(T)PS2PI mm, xmm/m64 and CVT(T)PD2PI mm, xmm/m128. The source is read before MMX
-// state is entered, so a fault leaves the x87 state alone.
+// state is entered, so a fault on it leaves the x87 state alone; a SIMD exception comes after
+// the transition (observed on hardware).
 template <HostVV Fn, Src S, bool LowHalfOnly>
 void to_mmx(Cpu& cpu, Insn const& insn) {
     check_sse(cpu);
@@ -106,12 +107,12 @@ void to_mmx(Cpu& cpu, Insn const& insn) {
     Vec src = source<S>(cpu, insn);
     if constexpr (LowHalfOnly)
         src = _mm_move_epi64(src);
+    enter_mmx_state(cpu);
     Vec result;
     simd_fp(cpu, [&](uint32_t control) {
         result = src;
         return Fn(result, src, control);
     });
-    enter_mmx_state(cpu);
     set_mm(cpu, insn.op[0].reg, low64(result));
 }
 
@@ -140,9 +141,11 @@ void register_sse_convert(Registry& registry) {
     add_from_int<cvtsi2ss32, cvtsi2ss64>(registry, ZYDIS_MNEMONIC_CVTSI2SS);
     add_from_int<cvtsi2sd32, cvtsi2sd64>(registry, ZYDIS_MNEMONIC_CVTSI2SD);
     add_fp_op<cvtps2pd, Src::M64>(registry, ZYDIS_MNEMONIC_CVTPS2PD);
-    add_fp_op<cvtpd2ps, Src::M128>(registry, ZYDIS_MNEMONIC_CVTPD2PS);
+    add_fp_op<cvtpd2ps, Src::M128, FpShape{Rounding::Narrow, 4, 2}>(registry,
+                                                                    ZYDIS_MNEMONIC_CVTPD2PS);
     add_fp_op<cvtss2sd, Src::M32>(registry, ZYDIS_MNEMONIC_CVTSS2SD);
-    add_fp_op<cvtsd2ss, Src::M64>(registry, ZYDIS_MNEMONIC_CVTSD2SS);
+    add_fp_op<cvtsd2ss, Src::M64, FpShape{Rounding::Narrow, 4, 1}>(registry,
+                                                                   ZYDIS_MNEMONIC_CVTSD2SS);
     add_fp_op<cvtdq2ps, Src::M128>(registry, ZYDIS_MNEMONIC_CVTDQ2PS);
     add_fp_op<cvtps2dq, Src::M128>(registry, ZYDIS_MNEMONIC_CVTPS2DQ);
     add_fp_op<cvttps2dq, Src::M128>(registry, ZYDIS_MNEMONIC_CVTTPS2DQ);

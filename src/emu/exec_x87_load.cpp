@@ -99,39 +99,68 @@ void load_constant(Cpu& cpu, Insn const& insn) {
     push_checked(cpu, op.st0);
 }
 
+// A store that an unmasked exception cancels still faults on an inaccessible destination
+// first (observed: #PF rather than a later #MF).
+template <unsigned Size>
+void check_writable(Cpu& cpu, uint64_t linear) {
+    (void)writable_pointer(cpu, linear, Size);
+}
+
+// Writes a converted value; a fault on the write leaves the x87 state untouched, so callers
+// update FSW and the stack only after it.
+template <unsigned Size>
+void write_converted(Cpu& cpu, uint64_t linear, HostMemory const& memory) {
+    if constexpr (Size == 10) {
+        F80 value;
+        std::memcpy(&value, memory.bytes, 10);
+        write_mem<F80>(cpu, linear, value);
+    } else {
+        uint64_t value = 0;
+        std::memcpy(&value, memory.bytes, Size);
+        write_sized<Size>(cpu, linear, value);
+    }
+}
+
+// With ST(0) empty: an unmasked stack underflow stores nothing; a masked one stores the
+// format's indefinite, which the host makes from the QNaN indefinite, and pops.
+template <HostFn Fn, unsigned Size, bool Pop>
+void store_from_empty(Cpu& cpu, uint64_t linear) {
+    if ((cpu.fpu.fcw & kInvalid) == 0) {
+        check_writable<Size>(cpu, linear);
+        stack_underflow(cpu);
+        return;
+    }
+    HostOp op = host_op(cpu);
+    op.a = kIndefinite;
+    op.control |= kExceptions;
+    Fn(op);
+    write_converted<Size>(cpu, linear, op.memory);
+    stack_underflow(cpu);
+    if (Pop)
+        pop(cpu);
+}
+
 // FST/FSTP m32fp/m64fp, FIST(P), FBSTP: the host converts ST(0) under the guest's control
 // word. An unmasked exception other than precision stores nothing and does not pop (observed:
 // unmasked #O or #U on FSTP m32 keeps memory and TOP); precision stores the rounded value.
-// With ST(0) empty a masked underflow stores the format's indefinite, which the host makes
-// from the QNaN indefinite.
 template <HostFn Fn, unsigned Size, bool Pop>
 void store_converted(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     uint64_t const linear = memory_operand(cpu, insn);
+    if (is_empty(cpu, 0))
+        return store_from_empty<Fn, Size, Pop>(cpu, linear);
     HostOp op = host_op(cpu);
-    if (is_empty(cpu, 0)) {
-        if (!stack_underflow(cpu))
-            return;
-        op.a = kIndefinite;
-        op.control |= kExceptions;
-    } else {
-        op.a = get(cpu, 0);
-    }
+    op.a = get(cpu, 0);
     Fn(op);
+    auto const unmasked = static_cast<uint16_t>(op.status & ~cpu.fpu.fcw & kExceptions);
+    bool const stored = (unmasked & ~kPrecision) == 0;
+    if (stored)
+        write_converted<Size>(cpu, linear, op.memory);
+    else
+        check_writable<Size>(cpu, linear);
     set_condition(cpu, kC1, op.status); // rounded up or not
-    uint16_t const unmasked = raise(cpu, op.status & kExceptions);
-    if ((unmasked & ~kPrecision) != 0)
-        return;
-    if constexpr (Size == 10) {
-        F80 value;
-        std::memcpy(&value, op.memory.bytes, 10);
-        write_mem<F80>(cpu, linear, value);
-    } else {
-        uint64_t value = 0;
-        std::memcpy(&value, op.memory.bytes, Size);
-        write_sized<Size>(cpu, linear, value);
-    }
-    if (Pop)
+    raise(cpu, op.status & kExceptions);
+    if (stored && Pop)
         pop(cpu);
 }
 
@@ -139,15 +168,17 @@ void store_converted(Cpu& cpu, Insn const& insn) {
 void store_m80(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     uint64_t const linear = memory_operand(cpu, insn);
-    F80 value = get(cpu, 0);
-    if (is_empty(cpu, 0)) {
-        if (!stack_underflow(cpu))
-            return;
-        value = kIndefinite;
-    } else {
-        set_condition(cpu, kC1, 0);
+    bool const empty = is_empty(cpu, 0);
+    if (empty && (cpu.fpu.fcw & kInvalid) == 0) {
+        check_writable<10>(cpu, linear);
+        stack_underflow(cpu);
+        return;
     }
-    write_mem<F80>(cpu, linear, value);
+    write_mem<F80>(cpu, linear, empty ? kIndefinite : get(cpu, 0));
+    if (empty)
+        stack_underflow(cpu);
+    else
+        set_condition(cpu, kC1, 0);
     pop(cpu);
 }
 

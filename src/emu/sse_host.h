@@ -103,41 +103,66 @@ inline uint32_t host_control(uint32_t guest) {
     return control;
 }
 
+// What an arithmetic instruction rounds, for the precision flag of a trapped overflow or
+// underflow (see simd_fp): the operation, the element width of the result, the lanes.
+enum class Rounding : uint8_t { None, Add, Sub, Mul, Div, Sqrt, Narrow };
+struct FpShape {
+    Rounding op = Rounding::None;
+    uint8_t element = 4; // result bytes: 4 (single) or 8 (double)
+    uint8_t lanes = 1;
+};
+
+// Whether any lane of `a op b` is inexact when rounded to the result's precision with an
+// unbounded exponent range, under the guest's rounding control and DAZ (exec_sse_fp.cpp).
+bool inexact_unbounded(FpShape shape, Vec a, Vec b, uint32_t mxcsr);
+
 // Runs `run(control)` (which executes one host instruction and returns the host MXCSR) and
 // resolves its exceptions; returns normally only when the guest gets the result.
 //
 // A masked underflow is flagged only when the tiny result is also inexact, an unmasked one
 // whenever the result is tiny (Intel SDM Vol. 1 11.5.2.5): with UM clear, a run under FTZ,
-// which flags every tiny result, finds exact tiny ones.
+// which flags every tiny result, finds exact tiny ones. When an unmasked overflow or
+// underflow traps, the precision flag tells whether the result is exact with an unbounded
+// exponent, which is what the handler receives (IEEE 754-1985 7.3-7.4; observed: UE alone
+// for 2^-1022 narrowed to single): `shape` says how to recompute that.
 template <typename Run>
-inline void simd_fp(Cpu& cpu, Run&& run) {
+inline void simd_fp(Cpu& cpu, Run&& run, FpShape shape = {}, Vec a = _mm_setzero_si128(),
+                    Vec b = _mm_setzero_si128()) {
     uint32_t const guest = cpu.fpu.mxcsr;
     uint32_t const control = host_control(guest);
     uint32_t flags = run(control) & kMxcsrFlags;
     if ((guest & kMxcsrUnderflowMask) == 0 && (flags & kMxcsrUnderflow) == 0) [[unlikely]]
         flags |= run(control | kMxcsrFtz) & kMxcsrUnderflow;
+    uint32_t const unmasked = flags & ~(guest >> kMxcsrMaskShift);
+    uint32_t constexpr kTrapped = kMxcsrOverflow | kMxcsrUnderflow;
+    if ((unmasked & kTrapped) != 0 && shape.op != Rounding::None) [[unlikely]]
+        flags = (flags & ~kMxcsrPrecision) |
+                (inexact_unbounded(shape, a, b, guest) ? kMxcsrPrecision : 0);
     commit_flags(cpu, flags);
 }
 
 // dst = dst op src, element-wise or on the low element, e.g. ADDPS, SQRTSD, CVTPS2PD.
-template <HostVV Fn, Src S>
+template <HostVV Fn, Src S, FpShape Shape = FpShape{}>
 void fp_op(Cpu& cpu, Insn const& insn) {
     check_sse(cpu);
     Vec const src = source<S>(cpu, insn);
     Vec const dst = xmm(cpu, insn.op[0].reg);
     Vec result;
-    simd_fp(cpu, [&](uint32_t control) {
-        result = dst;
-        return Fn(result, src, control);
-    });
+    simd_fp(
+        cpu,
+        [&](uint32_t control) {
+            result = dst;
+            return Fn(result, src, control);
+        },
+        Shape, dst, src);
     set_xmm(cpu, insn.op[0].reg, result);
 }
 
 // Registers fp_op for "xmm, xmm" and "xmm, Mem".
-template <HostVV Fn, Src Mem>
+template <HostVV Fn, Src Mem, FpShape Shape = FpShape{}>
 void add_fp_op(Registry& registry, ZydisMnemonic mnemonic) {
-    add<fp_op<Fn, Src::Xmm>>(registry, mnemonic, {kX, kX});
-    add<fp_op<Fn, Mem>>(registry, mnemonic, {kX, pattern_of(Mem)});
+    add<fp_op<Fn, Src::Xmm, Shape>>(registry, mnemonic, {kX, kX});
+    add<fp_op<Fn, Mem, Shape>>(registry, mnemonic, {kX, pattern_of(Mem)});
 }
 
 } // namespace vireo::emu::simd
