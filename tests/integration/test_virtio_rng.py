@@ -19,7 +19,7 @@ grep virtio0 /proc/interrupts | sed 's/^/rng-irq: /'
 """
 
 
-def boot(accel: str, tmp_path, extra: list[str]):
+def boot(accel: str, tmp_path, extra: list[str], cmdline_extra: str = ""):
     require_accel(accel)
     if accel == "kvm":
         reason = kvm_kernel_mode_skip_reason()
@@ -28,7 +28,8 @@ def boot(accel: str, tmp_path, extra: list[str]):
             pytest.skip(reason)
     kernel, initramfs, cmdline = prepare_linux_guest(tmp_path, AUTORUN)
     run = run_vireo(["run", "--kernel", str(kernel), "--initrd", str(initramfs),
-                     "--cmdline", cmdline, "--memory", "512M", "--accel", accel, *extra],
+                     "--cmdline", f"{cmdline} {cmdline_extra}".strip(), "--memory", "512M",
+                     "--accel", accel, *extra],
                     timeout=TIMEOUT[accel])
     assert "vireo-guest: autorun exit 0" in run.console_lines(), run.describe()
     assert run.status == EXIT_POWEROFF, run.describe()
@@ -57,6 +58,18 @@ def test_guest_reads_random_bytes_from_virtio_rng(accel, tmp_path):
     irqs = [line for line in run.console_lines() if line.startswith("rng-irq: ")]
     assert any("PCI-MSI" in line and "virtio0-config" in line for line in irqs), run.describe()
     assert any("PCI-MSI" in line and "virtio0-input" in line for line in irqs), run.describe()
+
+
+@pytest.mark.parametrize("accel", ["emu"])
+def test_virtio_rng_interrupts_through_intx_without_msi(accel, tmp_path):
+    """With MSI off (pci=nomsi) the driver falls back to INTA#, which the host bridge's _PRT
+    routes to an I/O APIC pin (slot 1: GSI 17) as a level-triggered interrupt."""
+    run = boot(accel, tmp_path, ["--rng"], "pci=nomsi")
+    assert value(run, "rng-current") == "virtio_rng.0", run.describe()
+    assert re.fullmatch(r"[0-9a-f]{128}", value(run, "rng-first")), run.describe()
+    irqs = [line for line in run.console_lines() if line.startswith("rng-irq: ")]
+    assert any(re.search(r"^rng-irq:\s+17:.*IO-APIC.*17-fasteoi\s+virtio0$", line)
+               for line in irqs), run.describe()
 
 
 @pytest.mark.parametrize("accel", ["emu"])
