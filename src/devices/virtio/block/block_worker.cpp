@@ -1,0 +1,75 @@
+#include "devices/virtio/block/block_worker.h"
+
+#include <sys/eventfd.h>
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include "base/trace.h"
+#include "devices/virtio/virtqueue.h"
+
+namespace vireo::virtio::block {
+
+namespace {
+
+// Watch tokens: the queue's position in queues_, or this for the stop eventfd.
+constexpr uint64_t kStopToken = ~uint64_t{0} >> 1;
+
+} // namespace
+
+Result<std::unique_ptr<BlockWorker>> BlockWorker::start(std::unique_ptr<BlockEngine> engine,
+                                                        std::vector<Virtqueue*> queues) {
+    UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stop.valid())
+        return errno_error("virtio-blk: eventfd");
+    std::unique_ptr<BlockWorker> worker(
+        new BlockWorker(std::move(engine), std::move(queues), std::move(stop)));
+    worker->thread_ = std::thread([raw = worker.get()] { raw->run(); });
+    return worker;
+}
+
+BlockWorker::BlockWorker(std::unique_ptr<BlockEngine> engine, std::vector<Virtqueue*> queues,
+                         UniqueFd stop)
+    : engine_(std::move(engine))
+    , queues_(std::move(queues))
+    , stop_(std::move(stop)) {}
+
+BlockWorker::~BlockWorker() {
+    uint64_t const one = 1;
+    [[maybe_unused]] auto written = ::write(stop_.get(), &one, sizeof(one));
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void BlockWorker::run() {
+    pthread_setname_np(pthread_self(), "vireo-blk");
+    engine_->watch(stop_.get(), kStopToken);
+    // The transport kicks every live queue once at activation, so chains published before
+    // DRIVER_OK are found through these watches too.
+    for (uint64_t token = 0; token < queues_.size(); ++token)
+        engine_->watch(queues_[token]->kick_fd(), token);
+    bool stopping = false;
+    while (!stopping) {
+        engine_->submit(true);
+        engine_->reap([this, &stopping](uint64_t token) { kicked(token, stopping); });
+    }
+    // The driver is resetting the device: what is in flight ends unanswered.
+    engine_->abandon();
+    engine_->drain();
+    VIREO_TRACE(Block, "worker stopped");
+}
+
+void BlockWorker::kicked(uint64_t token, bool& stopping) {
+    if (token == kStopToken)
+        stopping = true;
+    if (stopping || token >= queues_.size())
+        return;
+    Virtqueue& queue = *queues_[token];
+    // Reset the eventfd before looking at the ring: a kick that comes after the look
+    // leaves it readable, and the watch armed again below fires at once.
+    queue.consume_kick();
+    engine_->take(queue);
+    engine_->watch(queue.kick_fd(), token);
+}
+
+} // namespace vireo::virtio::block
