@@ -64,11 +64,13 @@ tl::unexpected<Error> errno_error(fmt::format_string<Args...> format, Args&&... 
 }
 
 namespace detail {
-template <typename T>
-T release_value(Result<T>&& result) {
+// Any tl::expected, so that TRY also serves result types with other error types.
+template <typename T, typename E>
+T release_value(tl::expected<T, E>&& result) {
     return std::move(*result);
 }
-inline void release_value(Result<void>&& /*result*/) {}
+template <typename E>
+void release_value(tl::expected<void, E>&& /*result*/) {}
 } // namespace detail
 
 } // namespace vireo
