@@ -58,7 +58,7 @@ enum class Loop { Always, WhileEqual, WhileNotEqual };
 template <Loop Kind>
 void loop(Cpu& cpu, Insn const& insn) {
     uint64_t const count = (count_register(cpu, insn) - 1) & insn.address_mask;
-    cpu.regs[1] = (cpu.regs[1] & ~insn.address_mask) | count;
+    write_address_sized(cpu.regs[1], insn.address_mask, count);
     bool take = count != 0;
     if constexpr (Kind == Loop::WhileEqual)
         take = take && cpu.flags.zf();

@@ -65,9 +65,9 @@ void ins(Cpu& cpu, Insn const& insn) {
         // The destination is checked before the port is read (Intel SDM Vol. 2A "INS").
         (void)read_sized<S>(cpu, linear);
         write_sized<S>(cpu, linear, port_read(cpu, static_cast<uint16_t>(cpu.regs[2]), S));
-        cpu.regs[7] = (cpu.regs[7] & ~mask) | ((cpu.regs[7] + static_cast<uint64_t>(step)) & mask);
+        write_address_sized(cpu.regs[7], mask, cpu.regs[7] + static_cast<uint64_t>(step));
         if (rep)
-            cpu.regs[1] = (cpu.regs[1] & ~mask) | ((count - 1) & mask);
+            write_address_sized(cpu.regs[1], mask, count - 1);
     }
 }
 
@@ -82,9 +82,9 @@ void outs(Cpu& cpu, Insn const& insn) {
         uint64_t const value =
             read_sized<S>(cpu, segment_linear(cpu, insn.seg, cpu.regs[6] & mask));
         port_write(cpu, static_cast<uint16_t>(cpu.regs[2]), S, value);
-        cpu.regs[6] = (cpu.regs[6] & ~mask) | ((cpu.regs[6] + static_cast<uint64_t>(step)) & mask);
+        write_address_sized(cpu.regs[6], mask, cpu.regs[6] + static_cast<uint64_t>(step));
         if (rep)
-            cpu.regs[1] = (cpu.regs[1] & ~mask) | ((count - 1) & mask);
+            write_address_sized(cpu.regs[1], mask, count - 1);
     }
 }
 

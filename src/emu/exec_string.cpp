@@ -26,12 +26,12 @@ StringRegs string_regs(Cpu const& cpu, Insn const& insn) {
 }
 
 void advance(Cpu& cpu, unsigned reg, StringRegs const& r, int64_t elements) {
-    uint64_t const value = (cpu.regs[reg] + static_cast<uint64_t>(elements * r.step)) & r.mask;
-    cpu.regs[reg] = (cpu.regs[reg] & ~r.mask) | value;
+    write_address_sized(cpu.regs[reg], r.mask,
+                        cpu.regs[reg] + static_cast<uint64_t>(elements * r.step));
 }
 
 void set_count(Cpu& cpu, StringRegs const& r, uint64_t count) {
-    cpu.regs[1] = (cpu.regs[1] & ~r.mask) | (count & r.mask);
+    write_address_sized(cpu.regs[1], r.mask, count);
 }
 
 // Elements of size `size` that fit between `linear` and its page boundary in the direction

@@ -40,6 +40,15 @@ constexpr unsigned reg_offset(x86::Gpr which) {
     return static_cast<unsigned>(which) * 8;
 }
 
+// Writes RCX, RSI or RDI at the address size (string instructions, LOOP): a 32-bit write
+// zero-extends into the full register as every 32-bit register write does, a 16-bit write
+// keeps the upper bits (Intel SDM Vol. 1 3.4.1.1 "General-Purpose Registers in 64-Bit Mode").
+inline void write_address_sized(uint64_t& reg, uint64_t address_mask, uint64_t value) {
+    constexpr uint64_t kAddress32Mask = 0xffffffff;
+    reg = address_mask == kAddress32Mask ? value & address_mask
+                                         : (reg & ~address_mask) | (value & address_mask);
+}
+
 // The effective address of the memory operand (the offset within its segment).
 inline uint64_t effective_address(Cpu const& cpu, Insn const& insn) {
     return (cpu.regs[insn.base] + (cpu.regs[insn.index] << insn.scale) +
