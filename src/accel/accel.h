@@ -98,6 +98,18 @@ public:
     virtual InterruptController& interrupts() = 0;
 
     virtual std::vector<PlatformDevice> platform_devices() { return {}; }
+
+    // Optional doorbells (virtio queue notifications): the accelerator itself signals
+    // eventfd `fd` when a vCPU writes `length` bytes equal to `value` at guest-physical
+    // `address`, without returning to the VMM (KVM_IOEVENTFD). Returns false when it does not
+    // (the emulator); the write then reaches the MMIO bus as any other.
+    virtual bool add_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
+        (void)address, (void)length, (void)value, (void)fd;
+        return false;
+    }
+    virtual void remove_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
+        (void)address, (void)length, (void)value, (void)fd;
+    }
 };
 
 } // namespace vireo

@@ -141,4 +141,33 @@ void KvmAccelerator::signal_msi(uint64_t address, uint32_t data) {
         log_warn("KVM_SIGNAL_MSI {:#x}: {}", address, Error::from_errno("").message());
 }
 
+// KVM_IOEVENTFD (Documentation/virt/kvm/api.rst 4.59): with DATAMATCH, only a write of
+// exactly `length` bytes with value `value` signals the eventfd; other writes still exit.
+bool KvmAccelerator::add_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
+    kvm_ioeventfd doorbell{};
+    doorbell.datamatch = value;
+    doorbell.addr = address;
+    doorbell.len = length;
+    doorbell.fd = fd;
+    doorbell.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+    if (ioctl(vm_.get(), KVM_IOEVENTFD, &doorbell) < 0) {
+        VIREO_TRACE(Kvm, "KVM_IOEVENTFD {:#x}/{}: {}", address, length,
+                    Error::from_errno("").message());
+        return false;
+    }
+    VIREO_TRACE(Kvm, "doorbell at {:#x}/{} == {:#x} -> fd {}", address, length, value, fd);
+    return true;
+}
+
+void KvmAccelerator::remove_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
+    kvm_ioeventfd doorbell{};
+    doorbell.datamatch = value;
+    doorbell.addr = address;
+    doorbell.len = length;
+    doorbell.fd = fd;
+    doorbell.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN;
+    if (ioctl(vm_.get(), KVM_IOEVENTFD, &doorbell) < 0)
+        log_warn("KVM_IOEVENTFD deassign {:#x}: {}", address, Error::from_errno("").message());
+}
+
 } // namespace vireo::kvm

@@ -20,6 +20,8 @@ public:
     Result<void> map_memory(GuestMemory& memory) override;
     Result<std::unique_ptr<Vcpu>> create_vcpu(unsigned index, IoHandler& io) override;
     InterruptController& interrupts() override { return *this; }
+    bool add_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) override;
+    void remove_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) override;
 
     int vm_fd() const { return vm_.get(); }
     KvmSystem const& system() const { return system_; }

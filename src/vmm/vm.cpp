@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "base/trace.h"
+#include "devices/legacy/acpi_pm.h"
 #include "vmm/vm_devices.h"
 
 namespace vireo {
@@ -33,6 +34,7 @@ VmOutcome Vm::run() {
     {
         std::lock_guard lock(mutex_);
         state_ = VmState::Running;
+        started_ = std::chrono::steady_clock::now();
     }
     std::vector<std::thread> threads;
     threads.reserve(vcpus_.size());
@@ -112,6 +114,21 @@ void Vm::resume() {
 VmState Vm::state() const {
     std::lock_guard lock(mutex_);
     return state_;
+}
+
+std::chrono::steady_clock::duration Vm::uptime() const {
+    std::lock_guard lock(mutex_);
+    if (!started_)
+        return {};
+    return std::chrono::steady_clock::now() - *started_;
+}
+
+void Vm::press_power_button() {
+    devices_->acpi_pm().press_power_button();
+}
+
+virtio::VirtioBalloon* Vm::balloon() {
+    return devices_->balloon();
 }
 
 void Vm::finish(VmOutcome outcome) {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,9 @@ namespace vireo {
 class Console;
 class EventLoop;
 class VmDevices;
+namespace virtio {
+class VirtioBalloon;
+}
 
 enum class VmState { Created, Running, Paused, Stopped };
 
@@ -57,6 +61,14 @@ public:
     void resume();
     VmState state() const;
     RebootState reboot_state() const;
+    // How long the VM has been running (paused time included): zero before run().
+    std::chrono::steady_clock::duration uptime() const;
+
+    // The control API's power button: a press of the ACPI fixed-feature power button
+    // (ACPI 6.5 4.8.2.2.1), which the guest handles as it likes (Linux powers off).
+    void press_power_button();
+    // The balloon device (--balloon), or nullptr.
+    virtio::VirtioBalloon* balloon();
 
     // MachineControl: requests from devices, taking effect asynchronously.
     void request_poweroff() override;
@@ -102,6 +114,7 @@ private:
     bool pause_requested_ = false;
     unsigned parked_vcpus_ = 0;
     VmState state_ = VmState::Created;
+    std::optional<std::chrono::steady_clock::time_point> started_;
 };
 
 } // namespace vireo

@@ -24,7 +24,10 @@ Result<std::unique_ptr<Vm>> Vm::create(VmConfig const& config,
 
 Result<void> Vm::build(Console& console, EventLoop& loop, RebootState const& carried) {
     TRY(refuse_unavailable_devices(config_));
-    devices_ = TRY(VmDevices::create({config_.testdev, config_.rng}, {pio_bus_, mmio_bus_},
+    devices_ = TRY(VmDevices::create({config_.testdev, config_.rng, config_.disks, config_.cpus,
+                                      config_.nets, config_.balloon, config_.console_ports,
+                                      config_.vsock},
+                                     {pio_bus_, mmio_bus_},
                                      *accelerator_, *memory_, *this, console, loop));
     if (carried.cmos_nvram)
         devices_->cmos().restore_nvram(*carried.cmos_nvram);

@@ -1,5 +1,7 @@
 #include "vmm/vm_devices.h"
 
+#include <algorithm>
+
 #include "base/trace.h"
 #include "chardev/console.h"
 #include "devices/legacy/acpi_pm.h"
@@ -12,8 +14,15 @@
 #include "devices/pci/config_access.h"
 #include "devices/pci/host_bridge.h"
 #include "devices/pci/pci_bus.h"
+#include "devices/virtio/balloon/virtio_balloon.h"
+#include "devices/virtio/block/virtio_block.h"
+#include "devices/virtio/console/virtio_console.h"
+#include "devices/virtio/net/virtio_net.h"
 #include "devices/virtio/rng/virtio_rng.h"
 #include "devices/virtio/virtio_pci.h"
+#include "devices/virtio/vsock/virtio_vsock.h"
+#include "net/slirp_backend.h"
+#include "net/tap_backend.h"
 #include "x86/pc_layout.h"
 
 namespace vireo {
@@ -26,14 +35,6 @@ constexpr uint64_t kUartPortCount = 8;
 } // namespace
 
 Result<void> refuse_unavailable_devices(VmConfig const& config) {
-    if (!config.disks.empty())
-        return make_error("--disk: virtio-blk is not in this build yet");
-    if (!config.nets.empty())
-        return make_error("--net: virtio-net is not in this build yet");
-    if (!config.console_ports.empty())
-        return make_error("--console-port: virtio-console is not in this build yet");
-    if (config.vsock)
-        return make_error("--vsock: virtio-vsock is not in this build yet");
     if (config.balloon)
         return make_error("--balloon: virtio-balloon is not in this build yet");
     if (config.api_socket)
@@ -53,6 +54,16 @@ Result<std::unique_ptr<VmDevices>> VmDevices::create(Options const& options, Dev
     TRY(devices->add_pci());
     if (options.rng)
         TRY(devices->add_virtio(virtio::VirtioRng::create(&loop), memory));
+    for (auto const& disk : options.disks)
+        TRY(devices->add_disk(disk, options.cpus, memory));
+    for (size_t index = 0; index < options.nets.size(); ++index)
+        TRY(devices->add_net(options.nets[index], static_cast<unsigned>(index), memory));
+    if (options.balloon)
+        TRY(devices->add_balloon(loop, memory));
+    if (!options.console_ports.empty())
+        TRY(devices->add_console(options.console_ports, loop, memory));
+    if (options.vsock)
+        TRY(devices->add_vsock(*options.vsock, loop, memory));
     if (options.testdev)
         TRY(devices->add_testdev(memory));
     return devices;
@@ -128,13 +139,64 @@ Result<void> VmDevices::add_pci() {
 }
 
 // A virtio device in the next free PCI slot.
-Result<void> VmDevices::add_virtio(std::shared_ptr<virtio::VirtioDevice> device,
+Result<void> VmDevices::add_virtio(std::shared_ptr<virtio::VirtioDevice> const& device,
                                    GuestMemory& memory) {
-    auto function = TRY(virtio::VirtioPciDevice::create(std::move(device), memory));
+    auto function = TRY(virtio::VirtioPciDevice::create(device, memory, &doorbells_));
     auto const slot = pci_->free_slot();
     if (!slot)
         return make_error("PCI: no free slot for {}", function->name());
     return pci_->plug(*slot, std::move(function));
+}
+
+// virtio-blk on a raw image (--disk), with a request queue per vCPU: Linux's virtio_blk maps
+// one to each CPU when offered, so vCPUs never contend for a queue.
+Result<void> VmDevices::add_disk(DiskSpec const& spec, unsigned cpus, GuestMemory& memory) {
+    using virtio::block::VirtioBlock;
+    auto const access =
+        spec.readonly ? virtio::block::DiskAccess::ReadOnly : virtio::block::DiskAccess::ReadWrite;
+    auto image = TRY_CONTEXT(virtio::block::DiskImage::open(spec.path, access), "--disk");
+    auto const queues =
+        static_cast<uint16_t>(std::clamp<unsigned>(cpus, 1, VirtioBlock::kMaxQueues));
+    auto device = TRY_CONTEXT(VirtioBlock::create(std::move(image), {.queues = queues}), "--disk");
+    return add_virtio(device, memory);
+}
+
+// virtio-net (--net) on user-mode networking through libslirp or on a host tap interface;
+// the n-th NIC gets the n-th default MAC address.
+Result<void> VmDevices::add_net(NetSpec const& spec, unsigned index, GuestMemory& memory) {
+    std::unique_ptr<net::Backend> backend;
+    if (spec.backend == NetSpec::Backend::Tap) {
+        backend = TRY(net::TapBackend::create(spec.tap_interface));
+    } else {
+        std::vector<net::PortForward> forwards;
+        for (auto const& forward : spec.forwards)
+            forwards.push_back({forward.protocol == HostForward::Protocol::Udp,
+                                forward.host_address, forward.host_port, forward.guest_address,
+                                forward.guest_port});
+        backend = TRY(net::SlirpBackend::create(forwards));
+    }
+    auto mac = virtio::VirtioNet::default_mac(index);
+    return add_virtio(TRY(virtio::VirtioNet::create(std::move(backend), mac)), memory);
+}
+
+// virtio-balloon (--balloon), served on the event loop; the control API sets its target.
+Result<void> VmDevices::add_balloon(EventLoop& loop, GuestMemory& memory) {
+    balloon_ = virtio::VirtioBalloon::create(&loop);
+    return add_virtio(balloon_, memory);
+}
+
+// One virtio-console device carries every --console-port, each a named port on its socket.
+Result<void> VmDevices::add_console(std::vector<ConsolePortSpec> const& ports, EventLoop& loop,
+                                    GuestMemory& memory) {
+    std::vector<virtio::VirtioConsole::PortSpec> specs;
+    for (auto const& port : ports)
+        specs.push_back({port.name, port.socket_path});
+    return add_virtio(TRY(virtio::VirtioConsole::create(&loop, specs)), memory);
+}
+
+Result<void> VmDevices::add_vsock(VsockSpec const& spec, EventLoop& loop, GuestMemory& memory) {
+    return add_virtio(TRY(virtio::VirtioVsock::create(&loop, spec.guest_cid, spec.socket_path)),
+                      memory);
 }
 
 Result<void> VmDevices::add_testdev(GuestMemory& memory) {

@@ -8,8 +8,9 @@
 #include "accel/accel.h"
 #include "bus/bus.h"
 #include "devices/machine.h"
-#include "vmm/vm_config.h"
 #include "devices/pci/msix.h"
+#include "devices/virtio/doorbells.h"
+#include "vmm/vm_config.h"
 
 namespace vireo {
 
@@ -23,8 +24,9 @@ namespace pci {
 class PciBus;
 }
 namespace virtio {
+class VirtioBalloon;
 class VirtioDevice;
-}
+} // namespace virtio
 
 // An interrupt line to one global system interrupt of the accelerator's controllers.
 class GsiLine final : public IrqLine {
@@ -52,6 +54,22 @@ private:
     InterruptController& controller_;
 };
 
+// Queue doorbells of virtio devices, caught by the accelerator where it can (KVM ioeventfd).
+class AcceleratorDoorbells final : public virtio::DoorbellRegistry {
+public:
+    explicit AcceleratorDoorbells(Accelerator& accelerator)
+        : accelerator_(accelerator) {}
+    bool add(uint64_t address, uint32_t length, uint64_t value, int fd) override {
+        return accelerator_.add_doorbell(address, length, value, fd);
+    }
+    void remove(uint64_t address, uint32_t length, uint64_t value, int fd) override {
+        accelerator_.remove_doorbell(address, length, value, fd);
+    }
+
+private:
+    Accelerator& accelerator_;
+};
+
 struct DeviceBuses {
     Bus& pio;
     Bus& mmio;
@@ -66,6 +84,12 @@ public:
     struct Options {
         bool testdev = false;
         bool rng = false;
+        std::vector<DiskSpec> disks; // virtio-blk, one device each
+        unsigned cpus = 1;           // request queues per disk
+        std::vector<NetSpec> nets;   // virtio-net, one device each
+        bool balloon = false;        // virtio-balloon
+        std::vector<ConsolePortSpec> console_ports; // virtio-console, one device for all ports
+        std::optional<VsockSpec> vsock;             // virtio-vsock
     };
 
     static Result<std::unique_ptr<VmDevices>> create(Options const& options, DeviceBuses buses,
@@ -78,6 +102,8 @@ public:
 
     AcpiPm& acpi_pm() { return *acpi_pm_; }
     CmosRtc& cmos() { return *rtc_; }
+    // The balloon the control API drives, or nullptr without --balloon.
+    virtio::VirtioBalloon* balloon() { return balloon_.get(); }
 
 private:
     VmDevices(DeviceBuses buses, Accelerator& accelerator, Console& console);
@@ -85,7 +111,14 @@ private:
     Result<void> add_testdev(GuestMemory& memory);
     Result<void> add_platform_devices();
     Result<void> add_pci();
-    Result<void> add_virtio(std::shared_ptr<virtio::VirtioDevice> device, GuestMemory& memory);
+    Result<void> add_virtio(std::shared_ptr<virtio::VirtioDevice> const& device,
+                            GuestMemory& memory);
+    Result<void> add_disk(DiskSpec const& spec, unsigned cpus, GuestMemory& memory);
+    Result<void> add_net(NetSpec const& spec, unsigned index, GuestMemory& memory);
+    Result<void> add_balloon(EventLoop& loop, GuestMemory& memory);
+    Result<void> add_console(std::vector<ConsolePortSpec> const& ports, EventLoop& loop,
+                             GuestMemory& memory);
+    Result<void> add_vsock(VsockSpec const& spec, EventLoop& loop, GuestMemory& memory);
     Result<void> insert_port(std::shared_ptr<BusDevice> device, uint64_t base, uint64_t length);
 
     DeviceBuses buses_;
@@ -99,7 +132,9 @@ private:
     std::vector<std::shared_ptr<BusDevice>> devices_;
     // The PCI bus and its host bridge; functions keep a pointer to the MSI forwarder.
     std::unique_ptr<MsiForwarder> msi_;
+    AcceleratorDoorbells doorbells_{accelerator_};
     std::unique_ptr<pci::PciBus> pci_;
+    std::shared_ptr<virtio::VirtioBalloon> balloon_;
 };
 
 } // namespace vireo

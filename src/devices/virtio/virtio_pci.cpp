@@ -38,7 +38,8 @@ bool contains(uint64_t start, uint64_t length, uint64_t offset, size_t size) {
 } // namespace
 
 Result<std::shared_ptr<VirtioPciDevice>>
-VirtioPciDevice::create(std::shared_ptr<VirtioDevice> const& device, GuestMemory& memory) {
+VirtioPciDevice::create(std::shared_ptr<VirtioDevice> const& device, GuestMemory& memory,
+                        DoorbellRegistry* doorbells) {
     size_t const queues = device->queue_sizes().size();
     if (queues == 0 || queues > layout::kMaxQueues)
         return make_error("{}: virtio-pci serves 1 to {} queues, not {}", device->name(),
@@ -51,6 +52,7 @@ VirtioPciDevice::create(std::shared_ptr<VirtioDevice> const& device, GuestMemory
     auto const vectors = static_cast<uint16_t>(std::min<size_t>(queues + 1, pci::kMsixMaxVectors));
     std::shared_ptr<VirtioPciDevice> pci(new VirtioPciDevice(device, vectors));
     pci->state_ = TRY(TransportState::create(*device, memory, *pci));
+    pci->doorbells_ = doorbells;
     pci->msix_table_bytes_ = pci::MsixTable::table_bytes(vectors);
     pci->pba_offset_ = round_up(layout::kMsixTableOffset + pci->msix_table_bytes_, layout::kPage);
     uint64_t const end = pci->pba_offset_ + pci::MsixTable::pba_bytes(vectors);
@@ -79,8 +81,39 @@ VirtioPciDevice::VirtioPciDevice(std::shared_ptr<VirtioDevice> const& device, ui
 }
 
 // The transport resets the device first; the device must go before the transport's queues.
+// The doorbells go first, while their eventfds are open; then the transport resets the
+// device, which must stop before the transport's queues go.
 VirtioPciDevice::~VirtioPciDevice() {
+    unregister_doorbells();
     state_.reset();
+}
+
+void VirtioPciDevice::bar_moved(unsigned index, std::optional<uint64_t> address) {
+    if (index != layout::kBar || doorbells_ == nullptr)
+        return;
+    unregister_doorbells();
+    if (address)
+        register_doorbells(*address);
+}
+
+// virtio 1.2 4.1.5.2: without VIRTIO_F_NOTIFICATION_DATA the driver writes the queue index,
+// 16 bits wide, at the queue's notification address; that exact write is the doorbell.
+void VirtioPciDevice::register_doorbells(uint64_t bar_address) {
+    doorbell_base_ = bar_address;
+    for (uint16_t index = 0; index < state_->queue_count(); ++index) {
+        if (doorbells_->add(bar_address + notify_offset(index), sizeof(uint16_t), index,
+                            state_->kick_fd(index)))
+            doorbell_queues_.push_back(index);
+        else
+            VIREO_TRACE(Virtio, "{}: queue {} notifications stay MMIO", name_, index);
+    }
+}
+
+void VirtioPciDevice::unregister_doorbells() {
+    for (uint16_t index : doorbell_queues_)
+        doorbells_->remove(doorbell_base_ + notify_offset(index), sizeof(uint16_t), index,
+                           state_->kick_fd(index));
+    doorbell_queues_.clear();
 }
 
 Result<uint16_t> VirtioPciDevice::add_virtio_capability(uint8_t type, uint8_t length,

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "devices/pci/pci_device.h"
+#include "devices/virtio/doorbells.h"
 #include "devices/virtio/transport_state.h"
 #include "devices/virtio/virtio_device.h"
 
@@ -22,14 +23,17 @@ namespace vireo::virtio {
 
 class VirtioPciDevice final : public pci::PciDevice, private InterruptTarget {
 public:
-    // `memory` must outlive the device.
+    // `memory` and `doorbells` (if any) must outlive the device. With `doorbells`, the queue
+    // notification addresses are registered wherever BAR 0 is mapped.
     static Result<std::shared_ptr<VirtioPciDevice>>
-    create(std::shared_ptr<VirtioDevice> const& device, GuestMemory& memory);
+    create(std::shared_ptr<VirtioDevice> const& device, GuestMemory& memory,
+           DoorbellRegistry* doorbells = nullptr);
     ~VirtioPciDevice() override;
 
     std::string_view name() const override { return name_; }
     void bar_read(unsigned index, uint64_t offset, std::span<uint8_t> data) override;
     void bar_write(unsigned index, uint64_t offset, std::span<uint8_t const> data) override;
+    void bar_moved(unsigned index, std::optional<uint64_t> address) override;
 
     // The queue notification address of queue `index` within BAR 0.
     static uint64_t notify_offset(uint16_t index);
@@ -66,6 +70,8 @@ private:
     void queue_interrupt(uint16_t index) override;
     void config_interrupt() override;
     void raise_isr(uint8_t bits, uint16_t vector);
+    void register_doorbells(uint64_t bar_address);
+    void unregister_doorbells();
 
     std::string name_;
     std::shared_ptr<VirtioDevice> device_;
@@ -81,6 +87,10 @@ private:
     std::atomic<uint16_t> config_vector_;
     std::unique_ptr<std::atomic<uint16_t>[]> queue_vectors_;
     uint16_t vector_count_;
+    DoorbellRegistry* doorbells_ = nullptr;
+    // Where BAR 0's doorbells are registered, and for which queues.
+    uint64_t doorbell_base_ = 0;
+    std::vector<uint16_t> doorbell_queues_;
     // The ISR and the INTx level change together under this lock, so a driver's read of the
     // ISR can never leave the line raised with the ISR empty.
     std::mutex isr_mutex_;
