@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from vireo_harness import (EXIT_POWEROFF, EXIT_TRIPLE_FAULT, GUEST_PASS, assert_clean_pass,
-                           converse, debug_exit_status, find_lines, guest, run_guest,
-                           run_with_closed_output)
+from vireo_harness import (EXIT_POWEROFF, EXIT_TRIPLE_FAULT, GUEST_FAIL, GUEST_PASS,
+                           assert_clean_pass, converse, debug_exit_status, find_lines, guest,
+                           run_guest, run_with_closed_output)
 
 # A module whose length is not a multiple of anything convenient, with distinct bytes.
 MODULE_LENGTH = 4097
@@ -203,3 +203,74 @@ def test_closed_output_does_not_crash_vireo(accel, guest_name, stream, expected)
     status = run_with_closed_output(["run", "--kernel", str(guest(guest_name)), "--accel", accel,
                                      "--console", "stdio"], stream)
     assert status == expected, f"vireo ended with status {status}, expected {expected}"
+
+
+# The virtio_rng guest's lines for its two requests: "virtio-rng: request N: LEN bytes HEX".
+RNG_REQUEST = re.compile(r"virtio-rng: request ([12]): ([0-9]+) bytes ([0-9a-f]*)")
+RNG_REQUEST_BYTES = 32
+# A 32-bit address in vireo's PCI window (src/x86/pc_layout.h) where no BAR is placed.
+RNG_MOVED_BAR = 0xD0000000
+
+
+@pytest.fixture(scope="module")
+def virtio_rng(accel):
+    return run_guest("virtio_rng", accel, ["--rng"])
+
+
+def rng_requests(run) -> dict[int, bytes]:
+    requests = {}
+    for line in run.console_lines():
+        match = RNG_REQUEST.fullmatch(line)
+        if match:
+            assert int(match[2]) * 2 == len(match[3]), run.describe()
+            requests[int(match[1])] = bytes.fromhex(match[3])
+    return requests
+
+
+class TestVirtioRng:
+    """The guest drives virtio-rng's requestq as a driver would: PCI enumeration, the
+    virtio capabilities, VERSION_1, a split ring, the doorbell (a KVM ioeventfd on kvm), and
+    the MSI-X message that the queue's vector sends to the local APIC."""
+
+    def test_all_checks_pass(self, virtio_rng):
+        assert_clean_pass(virtio_rng, "virtio_rng")
+
+    @pytest.mark.parametrize("check", [
+        "PASS: pci: virtio-rng 1af4:1044 found on bus 0",
+        "PASS: virtio: VIRTIO_F_VERSION_1 negotiated",
+        "PASS: msix: table entry routed to this CPU's local APIC and unmasked",
+        "PASS: request 1: the used ring moved (polled)",
+        "PASS: request 1: the MSI-X interrupt came too",
+        "PASS: request 2: the MSI-X interrupt woke HLT",
+        "PASS: entropy: two requests give different bytes",
+        "PASS: virtio: the device resets after use",
+    ])
+    def test_check_ran_and_passed(self, virtio_rng, check):
+        assert check in virtio_rng.console_lines(), virtio_rng.describe()
+
+    def test_two_requests_bring_different_random_bytes(self, virtio_rng):
+        requests = rng_requests(virtio_rng)
+        assert sorted(requests) == [1, 2], virtio_rng.describe()
+        for data in requests.values():
+            assert len(data) == RNG_REQUEST_BYTES, virtio_rng.describe()
+            assert data != bytes(RNG_REQUEST_BYTES), virtio_rng.describe()
+        assert requests[1] != requests[2], virtio_rng.describe()
+
+    def test_each_request_interrupted_once(self, virtio_rng):
+        assert "virtio_rng: 2 queue interrupts" in virtio_rng.console_lines(), \
+            virtio_rng.describe()
+
+
+def test_virtio_rng_follows_a_bar_the_guest_moves(accel):
+    # The doorbells (KVM ioeventfds on kvm) and the MMIO mapping must move with BAR 0.
+    run = run_guest("virtio_rng", accel, ["--rng", "--cmdline", f"bar={RNG_MOVED_BAR:#x}"])
+    assert_clean_pass(run, "virtio_rng")
+    assert f"pci: BAR 0 at {RNG_MOVED_BAR:#010x}" in run.console_lines(), run.describe()
+    assert sorted(rng_requests(run)) == [1, 2], run.describe()
+
+
+def test_virtio_rng_guest_without_the_device_reports_it(accel):
+    run = run_guest("virtio_rng", accel)
+    assert "FAIL: pci: virtio-rng 1af4:1044 found on bus 0" in run.console_lines(), \
+        run.describe()
+    assert run.status == GUEST_FAIL, run.describe()
