@@ -240,8 +240,8 @@ class TestVirtioRng:
         "PASS: virtio: VIRTIO_F_VERSION_1 negotiated",
         "PASS: msix: table entry routed to this CPU's local APIC and unmasked",
         "PASS: request 1: the used ring moved (polled)",
-        "PASS: request 1: the MSI-X interrupt came too",
-        "PASS: request 2: the MSI-X interrupt woke HLT",
+        "PASS: request 1: its interrupt came too",
+        "PASS: request 2: the interrupt woke HLT",
         "PASS: entropy: two requests give different bytes",
         "PASS: virtio: the device resets after use",
     ])
@@ -257,7 +257,7 @@ class TestVirtioRng:
         assert requests[1] != requests[2], virtio_rng.describe()
 
     def test_each_request_interrupted_once(self, virtio_rng):
-        assert "virtio_rng: 2 queue interrupts" in virtio_rng.console_lines(), \
+        assert "virtio_rng: 2 queue interrupts, 0 unclaimed" in virtio_rng.console_lines(), \
             virtio_rng.describe()
 
 
@@ -274,3 +274,20 @@ def test_virtio_rng_guest_without_the_device_reports_it(accel):
     assert "FAIL: pci: virtio-rng 1af4:1044 found on bus 0" in run.console_lines(), \
         run.describe()
     assert run.status == GUEST_FAIL, run.describe()
+
+
+def test_virtio_rng_interrupts_through_intx(accel):
+    """With intx=1 the guest leaves MSI-X off: requestq interrupts through INTA#, which
+    vireo wires to GSI 17 for slot 1 (src/devices/pci/slot_irq.h) and writes into the
+    Interrupt Line register; the guest reads the ISR to lower the level-triggered line."""
+    run = run_guest("virtio_rng", accel, ["--rng", "--cmdline", "intx=1"])
+    assert_clean_pass(run, "virtio_rng")
+    assert "intx: interrupt pin 1, line (GSI) 17" in run.console_lines(), run.describe()
+    assert sorted(rng_requests(run)) == [1, 2], run.describe()
+    counts = [re.fullmatch(r"virtio_rng: 2 queue interrupts, ([0-9]+) unclaimed", line)
+              for line in run.console_lines()]
+    unclaimed = [int(match[1]) for match in counts if match]
+    # None on emu and under QEMU. KVM on hosts that emulate guest ring 0 (nested kvm_pvm)
+    # sometimes delivers a level-triggered interrupt once more after the line went low (as
+    # in tests/guests/io/io_irq.c); the ISR read tells it apart, and more would be a storm.
+    assert len(unclaimed) == 1 and unclaimed[0] <= (1 if accel == "kvm" else 0), run.describe()

@@ -128,6 +128,9 @@ bool wait_for_count(uint32_t volatile const* counter, uint32_t target, uint32_t 
 void delay_us(uint32_t microseconds);
 
 void ioapic_route(uint32_t pin, uint8_t vector, bool level_triggered, uint32_t destination);
+/* A PCI interrupt as ACPI's _PRT describes one with a GSI (ACPI 6.5 6.2.13): level-triggered,
+ * active low. */
+void ioapic_route_pci(uint32_t pin, uint8_t vector, uint32_t destination);
 void ioapic_mask(uint32_t pin);
 
 /* ---- ACPI tables ----------------------------------------------------------------------------- */

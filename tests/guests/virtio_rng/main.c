@@ -1,8 +1,9 @@
 /* virtio_rng: drives vireo's virtio-rng (vireo run --rng) end to end as a driver would. It
  * finds the function on PCI bus 0, places the BAR of the virtio structures if it is
  * unassigned (or where bar=ADDRESS on the command line says), initializes the device,
- * routes requestq's MSI-X vector to this CPU and makes two requests: the first is found by
- * polling the used ring, the second by sleeping in HLT until the MSI-X interrupt comes. */
+ * routes requestq's MSI-X vector (or with intx=1 its INTx line) to this CPU and makes two
+ * requests: the first is found by polling the used ring, the second by sleeping in HLT
+ * until the interrupt comes. */
 #include "../runtime/runtime.h"
 #include "../runtime/x86.h"
 #include "virtio.h"
@@ -25,9 +26,24 @@ static struct virtqueue queue __attribute__((aligned(4096)));
 static uint8_t buffers[2][REQUEST_BYTES];
 static uint32_t volatile queue_interrupts;
 
+/* With intx=1 on the command line requestq interrupts through INTA# and the IOAPIC. */
+static bool use_intx;
+static uint32_t isr_address;
+/* INTx interrupts whose ISR read showed no queue interrupt. */
+static uint32_t volatile unclaimed_interrupts;
+
+/* virtio 1.2 4.1.4.5: with INTx, reading the ISR tells whether the device interrupted,
+ * clears it and deasserts the line, which must happen before the EOI of a level-triggered
+ * interrupt, or the IOAPIC delivers it again. */
 static void on_queue_interrupt(struct interrupt_frame* frame) {
     (void)frame;
-    ++queue_interrupts;
+    if (use_intx && !(mmio_read8(isr_address) & VIRTIO_ISR_QUEUE)) {
+        ++unclaimed_interrupts;
+        print("intx: an interrupt with no queue bit in the ISR, after %u queue interrupts\n",
+              queue_interrupts);
+    } else {
+        ++queue_interrupts;
+    }
     lapic_eoi();
 }
 
@@ -76,12 +92,18 @@ static void initialize(struct virtio_pci* device) {
           device->notify, device->notify_multiplier, device->isr, device->device_config);
     require(virtio_reset(device), "virtio: reset reads back status 0");
     require(virtio_negotiate_version_1(device), "virtio: VIRTIO_F_VERSION_1 negotiated");
+    isr_address = device->isr;
     set_interrupt_handler(QUEUE_INTERRUPT_VECTOR, on_queue_interrupt);
-    require(msix_route(device, QUEUE_MSIX_ENTRY, QUEUE_INTERRUPT_VECTOR),
-            "msix: table entry routed to this CPU's local APIC and unmasked");
+    if (use_intx) {
+        require(intx_route(device, QUEUE_INTERRUPT_VECTOR),
+                "intx: the interrupt line routed through the IOAPIC");
+    } else {
+        require(msix_route(device, QUEUE_MSIX_ENTRY, QUEUE_INTERRUPT_VECTOR),
+                "msix: table entry routed to this CPU's local APIC and unmasked");
+    }
     virtqueue_init(&queue);
-    require(virtio_setup_queue(device, &queue, QUEUE_MSIX_ENTRY),
-            "virtio: requestq set up with its MSI-X vector");
+    require(virtio_setup_queue(device, &queue, use_intx ? VIRTIO_MSI_NO_VECTOR : QUEUE_MSIX_ENTRY),
+            "virtio: requestq set up with its interrupt vector");
     require(virtio_driver_ok(device), "virtio: DRIVER_OK accepted");
 }
 
@@ -137,17 +159,15 @@ static void request_polled(struct virtio_pci const* device) {
     virtio_notify(device);
     require(poll_used(&element), "request 1: the used ring moved (polled)");
     check_used(1, element);
-    /* Its MSI-X message has been waiting in the local APIC since; STI lets it in. */
-    check(wait_for_count(&queue_interrupts, 1, TIMEOUT_MS),
-          "request 1: the MSI-X interrupt came too");
+    /* Its interrupt has been waiting in the local APIC since; STI lets it in. */
+    check(wait_for_count(&queue_interrupts, 1, TIMEOUT_MS), "request 1: its interrupt came too");
 }
 
 static void request_by_interrupt(struct virtio_pci const* device) {
     struct virtq_used_element element;
     virtqueue_post(&queue, buffers[1], REQUEST_BYTES);
     virtio_notify(device);
-    require(wait_for_count(&queue_interrupts, 2, TIMEOUT_MS),
-            "request 2: the MSI-X interrupt woke HLT");
+    require(wait_for_count(&queue_interrupts, 2, TIMEOUT_MS), "request 2: the interrupt woke HLT");
     require(virtqueue_take_used(&queue, &element), "request 2: the used ring moved before it");
     check_used(2, element);
     check(memcmp(buffers[0], buffers[1], REQUEST_BYTES) != 0,
@@ -155,12 +175,16 @@ static void request_by_interrupt(struct virtio_pci const* device) {
 }
 
 void guest_main(void) {
-    print("virtio_rng: one virtqueue of virtio-rng, polled and by MSI-X\n");
+    uint32_t intx = 0;
+    use_intx = cmdline_number("intx", &intx) && intx != 0;
+    print("virtio_rng: one virtqueue of virtio-rng, polled and by %s\n",
+          use_intx ? "INTx" : "MSI-X");
     struct virtio_pci device = {0};
     initialize(&device);
     request_polled(&device);
     request_by_interrupt(&device);
     check(virtio_reset(&device), "virtio: the device resets after use");
-    print("virtio_rng: %u queue interrupts\n", queue_interrupts);
+    print("virtio_rng: %u queue interrupts, %u unclaimed\n", queue_interrupts,
+          unclaimed_interrupts);
     finish_checks("virtio_rng");
 }

@@ -1,5 +1,5 @@
 /* virtio_rng: a small driver for vireo's virtio-rng over the modern virtio-pci transport
- * (virtio 1.2 4.1), one split virtqueue (virtio 1.2 2.7) and an MSI-X vector. */
+ * (virtio 1.2 4.1), one split virtqueue (virtio 1.2 2.7) and an MSI-X vector or INTx. */
 #pragma once
 
 #include <stdbool.h>
@@ -24,6 +24,8 @@
 /* VIRTIO_F_VERSION_1 is feature bit 32 (virtio 1.2 6): bit 0 of feature word 1. */
 #define VIRTIO_F_VERSION_1_WORD 1
 #define VIRTIO_F_VERSION_1_BIT (1u << 0)
+/* virtio 1.2 4.1.4.5: the ISR's queue interrupt bit. */
+#define VIRTIO_ISR_QUEUE 1
 /* virtio 1.2 4.1.5.1.2: "no MSI-X vector". */
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 
@@ -91,6 +93,9 @@ void virtqueue_init(struct virtqueue* queue);
 void virtqueue_post(struct virtqueue* queue, void* buffer, uint32_t length);
 /* Whether the device returned a buffer not yet taken; if so, takes it. */
 bool virtqueue_take_used(struct virtqueue* queue, struct virtq_used_element* element);
+
+/* intx.c: routes the function's INTx pin to `vector` through the IOAPIC. */
+bool intx_route(struct virtio_pci const* device, uint8_t vector);
 
 /* msix.c: routes MSI-X table entry `entry` to `vector` on this CPU's local APIC and
  * enables MSI-X. */
