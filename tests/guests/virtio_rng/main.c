@@ -1,120 +1,84 @@
 /* virtio_rng: drives vireo's virtio-rng (vireo run --rng) end to end as a driver would. It
- * finds the function on PCI bus 0, places the BAR of the virtio structures if it is
- * unassigned (or where bar=ADDRESS on the command line says), initializes the device,
- * routes requestq's MSI-X vector (or with intx=1 its INTx line) to this CPU and makes two
- * requests: the first is found by polling the used ring, the second by sleeping in HLT
- * until the interrupt comes. */
+ * finds the function on PCI bus 0, starts the device with requestq and routes its
+ * interrupts to this CPU (MSI-X, or INTx with intx=1), then makes two requests: the first
+ * is found by polling the used ring, the second by sleeping in HLT until the interrupt.
+ * With bad_buffer=1 it offers a buffer outside guest RAM between them, which the device
+ * must refuse with DEVICE_NEEDS_RESET, and restarts the device. */
 #include "../runtime/runtime.h"
 #include "../runtime/x86.h"
-#include "virtio.h"
+#include "guest.h"
 
 #define REQUEST_BYTES 32
-#define QUEUE_INTERRUPT_VECTOR 0x50
-/* Entry 0 of the MSI-X table stays free for configuration changes, as Linux uses it. */
-#define QUEUE_MSIX_ENTRY 1
 #define TIMEOUT_MS 2000
 /* The ACPI PM timer (ACPI 6.5 4.8.3.3): 24 bits at 3.579545 MHz. */
 #define ACPI_PM_TICKS_PER_MS 3580u
 #define ACPI_PM_TIMER_MASK 0xffffffu
 /* Ring reads between two looks at the PM timer, whose reads are port I/O exits. */
 #define POLL_SPINS 1000
-/* Where a BAR that the VMM left unassigned goes: inside vireo's 32-bit PCI window
- * (src/x86/pc_layout.h kPciMmioStart 0xc0000000 to kPciMmioEnd), above what it places. */
-#define FIRMWARE_BAR_ADDRESS 0xd0000000u
+/* How often a CPU waiting in HLT wakes to look at the clock. */
+#define WAKE_UP_MS 20
+/* A guest-physical address far above the RAM of any guest vireo builds. */
+#define OUTSIDE_RAM_ADDRESS (1ull << 40)
+
+enum wait { WAIT_POLLING, WAIT_INTERRUPT };
 
 static struct virtqueue queue __attribute__((aligned(4096)));
 static uint8_t buffers[2][REQUEST_BYTES];
-static uint32_t volatile queue_interrupts;
-
-/* With intx=1 on the command line requestq interrupts through INTA# and the IOAPIC. */
-static bool use_intx;
+static enum interrupt_mode mode;
 static uint32_t isr_address;
-/* INTx interrupts whose ISR read showed no queue interrupt. */
+static uint32_t volatile queue_interrupts;
+static uint32_t volatile config_interrupts;
+/* INTx interrupts whose ISR read showed neither bit. */
 static uint32_t volatile unclaimed_interrupts;
 
-/* virtio 1.2 4.1.4.5: with INTx, reading the ISR tells whether the device interrupted,
- * clears it and deasserts the line, which must happen before the EOI of a level-triggered
- * interrupt, or the IOAPIC delivers it again. */
+/* virtio 1.2 4.1.4.5: with INTx, reading the ISR tells what the device signalled, clears it
+ * and deasserts the line, which must happen before the EOI of a level-triggered interrupt,
+ * or the IOAPIC delivers it again. */
 static void on_queue_interrupt(struct interrupt_frame* frame) {
     (void)frame;
-    if (use_intx && !(mmio_read8(isr_address) & VIRTIO_ISR_QUEUE)) {
-        ++unclaimed_interrupts;
-        print("intx: an interrupt with no queue bit in the ISR, after %u queue interrupts\n",
-              queue_interrupts);
-    } else {
+    uint8_t const isr = mode == INTERRUPTS_INTX ? mmio_read8(isr_address) : VIRTIO_ISR_QUEUE;
+    if (isr & VIRTIO_ISR_QUEUE) {
         ++queue_interrupts;
+    }
+    if (isr & VIRTIO_ISR_CONFIG) {
+        ++config_interrupts;
+    }
+    if (!(isr & (VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG))) {
+        ++unclaimed_interrupts;
+        print("intx: an interrupt with an empty ISR, after %u queue interrupts\n",
+              queue_interrupts);
     }
     lapic_eoi();
 }
 
-/* A step the rest depends on: on failure, end with the checks so far. */
-static void require(bool ok, char const* what) {
-    if (!check(ok, what)) {
-        finish_checks("virtio_rng");
-    }
+static void on_config_interrupt(struct interrupt_frame* frame) {
+    (void)frame;
+    ++config_interrupts;
+    lapic_eoi();
 }
 
-/* Takes the BAR of the virtio structures where the VMM put it (vireo: BAR 0), unless the
- * command line or an unassigned BAR says to place it, as firmware would; then turns on
- * memory decoding and bus mastering. */
-static bool set_up_bar(struct pci_function f) {
-    int const bar = virtio_common_bar(f);
-    if (bar < 0) {
-        return false;
-    }
-    uint32_t address = pci_memory_bar(f, (unsigned)bar);
-    uint32_t wanted = 0;
-    if (cmdline_number("bar", &wanted) || address == 0) {
-        wanted = wanted != 0 ? wanted : FIRMWARE_BAR_ADDRESS;
-        uint32_t const size = pci_place_memory_bar(f, (unsigned)bar, wanted);
-        print("pci: BAR %d moved from 0x%08x to 0x%08x (%u KiB)\n", bar, address, wanted,
-              size / 1024);
-        address = pci_memory_bar(f, (unsigned)bar);
-        if (size == 0 || address != wanted) {
-            return false;
-        }
-    }
-    print("pci: BAR %d at 0x%08x\n", bar, address);
-    pci_write16(
-        f, PCI_COMMAND,
-        (uint16_t)(pci_read16(f, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER));
-    return true;
+/* TIMEOUT_MS by the ACPI PM timer, which wraps every 4.7 s: the elapsed time adds up the
+ * steps between looks at it. */
+struct deadline {
+    uint32_t last;
+    uint32_t elapsed;
+};
+
+static struct deadline deadline_start(void) {
+    return (struct deadline){pm_timer_now(), 0};
 }
 
-static void initialize(struct virtio_pci* device) {
-    require(pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_RNG, &device->function),
-            "pci: virtio-rng 1af4:1044 found on bus 0");
-    print("pci: virtio-rng at 00:%02x.%u\n", device->function.device, device->function.function);
-    require(set_up_bar(device->function),
-            "pci: the virtio structures' BAR is a memory BAR below 4 GiB");
-    require(virtio_map(device), "virtio: common, notify and ISR structures found");
-    print("virtio: common 0x%08x notify 0x%08x (x%u) isr 0x%08x device 0x%08x\n", device->common,
-          device->notify, device->notify_multiplier, device->isr, device->device_config);
-    require(virtio_reset(device), "virtio: reset reads back status 0");
-    require(virtio_negotiate_version_1(device), "virtio: VIRTIO_F_VERSION_1 negotiated");
-    isr_address = device->isr;
-    set_interrupt_handler(QUEUE_INTERRUPT_VECTOR, on_queue_interrupt);
-    if (use_intx) {
-        require(intx_route(device, QUEUE_INTERRUPT_VECTOR),
-                "intx: the interrupt line routed through the IOAPIC");
-    } else {
-        require(msix_route(device, QUEUE_MSIX_ENTRY, QUEUE_INTERRUPT_VECTOR),
-                "msix: table entry routed to this CPU's local APIC and unmasked");
-    }
-    virtqueue_init(&queue);
-    require(virtio_setup_queue(device, &queue, use_intx ? VIRTIO_MSI_NO_VECTOR : QUEUE_MSIX_ENTRY),
-            "virtio: requestq set up with its interrupt vector");
-    require(virtio_driver_ok(device), "virtio: DRIVER_OK accepted");
-}
-
-static uint32_t pm_ticks_since(uint32_t start) {
-    return (pm_timer_now() - start) & ACPI_PM_TIMER_MASK;
+static bool deadline_passed(struct deadline* deadline) {
+    uint32_t const now = pm_timer_now();
+    deadline->elapsed += (now - deadline->last) & ACPI_PM_TIMER_MASK;
+    deadline->last = now;
+    return deadline->elapsed >= TIMEOUT_MS * ACPI_PM_TICKS_PER_MS;
 }
 
 /* Spins on the used ring with interrupts off, looking at the clock now and then. */
 static bool poll_used(struct virtq_used_element* element) {
-    uint32_t const start = pm_timer_now();
-    while (pm_ticks_since(start) < TIMEOUT_MS * ACPI_PM_TICKS_PER_MS) {
+    struct deadline deadline = deadline_start();
+    while (!deadline_passed(&deadline)) {
         for (int spin = 0; spin < POLL_SPINS; ++spin) {
             if (virtqueue_take_used(&queue, element)) {
                 return true;
@@ -122,6 +86,19 @@ static bool poll_used(struct virtq_used_element* element) {
         }
     }
     return false;
+}
+
+/* Sleeps in HLT until *counter reaches target. The runtime's LAPIC-timer watchdog only
+ * wakes the CPU now and then; the PM timer says when to give up, because the watchdog's
+ * rate, measured once at start-up, is wrong when the host preempted the vCPU then. */
+static bool wait_for_interrupts(uint32_t volatile const* counter, uint32_t target) {
+    struct deadline deadline = deadline_start();
+    while (!deadline_passed(&deadline)) {
+        if (wait_for_count(counter, target, WAKE_UP_MS)) {
+            return true;
+        }
+    }
+    return *counter >= target;
 }
 
 static void print_bytes(unsigned request, uint8_t const* bytes, uint32_t length) {
@@ -144,47 +121,77 @@ static bool all_zero(uint8_t const* bytes) {
     return true;
 }
 
+/* Waits for the buffer to come back, then for its interrupt, which has been waiting in
+ * the local APIC since (STI lets it in). */
+static void wait_polling(struct virtq_used_element* element, uint32_t interrupts) {
+    require(poll_used(element), "polled: the used ring moved");
+    check(wait_for_interrupts(&queue_interrupts, interrupts + 1),
+          "polled: the queue interrupt came too");
+}
+
+static void wait_interrupt(struct virtq_used_element* element, uint32_t interrupts) {
+    require(wait_for_interrupts(&queue_interrupts, interrupts + 1),
+            "by interrupt: the queue interrupt woke HLT");
+    require(virtqueue_take_used(&queue, element), "by interrupt: the used ring moved before it");
+}
+
 /* virtio 1.2 5.4.6.1: the device may fill less than the whole buffer, but never more; vireo
  * fills it. The used element names the head descriptor of the chain (2.7.8). */
-static void check_used(unsigned request, struct virtq_used_element element) {
-    print_bytes(request, buffers[request - 1], element.length);
-    check(element.id == request - 1, "used ring: the element names the posted descriptor");
+static void request(struct virtio_pci const* device, unsigned number, enum wait how) {
+    uint8_t const* buffer = buffers[number - 1];
+    uint32_t const interrupts = queue_interrupts;
+    uint16_t const head = virtqueue_post(&queue, (uint32_t)(uintptr_t)buffer, REQUEST_BYTES);
+    virtio_notify(device);
+    struct virtq_used_element element;
+    if (how == WAIT_POLLING) {
+        wait_polling(&element, interrupts);
+    } else {
+        wait_interrupt(&element, interrupts);
+    }
+    print_bytes(number, buffer, element.length);
+    check(element.id == head, "used ring: the element names the posted descriptor");
     check(element.length == REQUEST_BYTES, "used ring: the device filled the whole buffer");
-    check(!all_zero(buffers[request - 1]), "entropy: the bytes are not all zero");
+    check(!all_zero(buffer), "entropy: the bytes are not all zero");
 }
 
-static void request_polled(struct virtio_pci const* device) {
-    struct virtq_used_element element;
-    virtqueue_post(&queue, buffers[0], REQUEST_BYTES);
+/* virtio 1.2 2.1.2: a device that meets an error it cannot recover from sets
+ * DEVICE_NEEDS_RESET and sends a configuration change notification. A buffer outside guest
+ * RAM is such an error; the device must survive it and work again once reset. */
+static void broken_request(struct virtio_pci* device) {
+    uint32_t const interrupts = config_interrupts;
+    uint16_t const used = queue.used.index;
+    virtqueue_post(&queue, OUTSIDE_RAM_ADDRESS, REQUEST_BYTES);
     virtio_notify(device);
-    require(poll_used(&element), "request 1: the used ring moved (polled)");
-    check_used(1, element);
-    /* Its interrupt has been waiting in the local APIC since; STI lets it in. */
-    check(wait_for_count(&queue_interrupts, 1, TIMEOUT_MS), "request 1: its interrupt came too");
-}
-
-static void request_by_interrupt(struct virtio_pci const* device) {
-    struct virtq_used_element element;
-    virtqueue_post(&queue, buffers[1], REQUEST_BYTES);
-    virtio_notify(device);
-    require(wait_for_count(&queue_interrupts, 2, TIMEOUT_MS), "request 2: the interrupt woke HLT");
-    require(virtqueue_take_used(&queue, &element), "request 2: the used ring moved before it");
-    check_used(2, element);
-    check(memcmp(buffers[0], buffers[1], REQUEST_BYTES) != 0,
-          "entropy: two requests give different bytes");
+    require(wait_for_interrupts(&config_interrupts, interrupts + 1),
+            "bad buffer: a configuration change interrupt came");
+    check(virtio_status(device) & VIRTIO_STATUS_NEEDS_RESET,
+          "bad buffer: the device sets DEVICE_NEEDS_RESET");
+    check(queue.used.index == used, "bad buffer: nothing comes back in the used ring");
+    start_device(device, &queue, mode);
 }
 
 void guest_main(void) {
-    uint32_t intx = 0;
-    use_intx = cmdline_number("intx", &intx) && intx != 0;
+    uint32_t value = 0;
+    mode = cmdline_number("intx", &value) && value != 0 ? INTERRUPTS_INTX : INTERRUPTS_MSIX;
+    bool const bad_buffer = cmdline_number("bad_buffer", &value) && value != 0;
     print("virtio_rng: one virtqueue of virtio-rng, polled and by %s\n",
-          use_intx ? "INTx" : "MSI-X");
+          mode == INTERRUPTS_INTX ? "INTx" : "MSI-X");
+    print("lapic timer: %u counts per ms\n", lapic_timer_counts_per_ms());
+    set_interrupt_handler(QUEUE_INTERRUPT_VECTOR, on_queue_interrupt);
+    set_interrupt_handler(CONFIG_INTERRUPT_VECTOR, on_config_interrupt);
     struct virtio_pci device = {0};
-    initialize(&device);
-    request_polled(&device);
-    request_by_interrupt(&device);
+    find_device(&device, mode);
+    isr_address = device.isr;
+    start_device(&device, &queue, mode);
+    request(&device, 1, WAIT_POLLING);
+    if (bad_buffer) {
+        broken_request(&device);
+    }
+    request(&device, 2, WAIT_INTERRUPT);
+    check(memcmp(buffers[0], buffers[1], REQUEST_BYTES) != 0,
+          "entropy: two requests give different bytes");
     check(virtio_reset(&device), "virtio: the device resets after use");
-    print("virtio_rng: %u queue interrupts, %u unclaimed\n", queue_interrupts,
-          unclaimed_interrupts);
+    print("virtio_rng: %u queue interrupts, %u configuration interrupts, %u unclaimed\n",
+          queue_interrupts, config_interrupts, unclaimed_interrupts);
     finish_checks("virtio_rng");
 }

@@ -20,11 +20,11 @@ void virtqueue_init(struct virtqueue* queue) {
 
 /* virtio 1.2 2.7.13: fill the descriptor, put its index in the next ring slot, and only
  * then move avail->idx, which hands both to the device. */
-void virtqueue_post(struct virtqueue* queue, void* buffer, uint32_t length) {
+uint16_t virtqueue_post(struct virtqueue* queue, uint64_t address, uint32_t length) {
     uint16_t const index = queue->avail.index;
     uint16_t const head = index % QUEUE_SIZE;
     queue->desc[head] = (struct virtq_desc){
-        .address = (uint32_t)(uintptr_t)buffer,
+        .address = address,
         .length = length,
         .flags = VIRTQ_DESC_F_WRITE,
         .next = 0,
@@ -32,6 +32,7 @@ void virtqueue_post(struct virtqueue* queue, void* buffer, uint32_t length) {
     queue->avail.ring[index % QUEUE_SIZE] = head;
     compiler_barrier();
     *(volatile uint16_t*)&queue->avail.index = (uint16_t)(index + 1);
+    return head;
 }
 
 /* virtio 1.2 2.7.14: the device moves used->idx after writing the element; read the index

@@ -24,6 +24,7 @@
 #define COMMON_DEVICE_FEATURE 0x04
 #define COMMON_DRIVER_FEATURE_SELECT 0x08
 #define COMMON_DRIVER_FEATURE 0x0c
+#define COMMON_CONFIG_MSIX_VECTOR 0x10
 #define COMMON_DEVICE_STATUS 0x14
 #define COMMON_QUEUE_SELECT 0x16
 #define COMMON_QUEUE_SIZE 0x18
@@ -162,6 +163,12 @@ bool virtio_setup_queue(struct virtio_pci* device, struct virtqueue const* queue
     device->notify_address = device->notify + notify_off * device->notify_multiplier;
     mmio_write16(common + COMMON_QUEUE_ENABLE, 1);
     return mmio_read16(common + COMMON_QUEUE_ENABLE) == 1;
+}
+
+/* virtio 1.2 4.1.5.1.2: the device answers NO_VECTOR when it cannot map the vector. */
+bool virtio_set_config_vector(struct virtio_pci const* device, uint16_t msix_vector) {
+    mmio_write16(device->common + COMMON_CONFIG_MSIX_VECTOR, msix_vector);
+    return mmio_read16(device->common + COMMON_CONFIG_MSIX_VECTOR) == msix_vector;
 }
 
 bool virtio_driver_ok(struct virtio_pci const* device) {

@@ -20,12 +20,14 @@
 #define VIRTIO_STATUS_DRIVER 2
 #define VIRTIO_STATUS_DRIVER_OK 4
 #define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
 #define VIRTIO_STATUS_FAILED 128
 /* VIRTIO_F_VERSION_1 is feature bit 32 (virtio 1.2 6): bit 0 of feature word 1. */
 #define VIRTIO_F_VERSION_1_WORD 1
 #define VIRTIO_F_VERSION_1_BIT (1u << 0)
-/* virtio 1.2 4.1.4.5: the ISR's queue interrupt bit. */
+/* virtio 1.2 4.1.4.5: the ISR's queue and configuration change bits. */
 #define VIRTIO_ISR_QUEUE 1
+#define VIRTIO_ISR_CONFIG 2
 /* virtio 1.2 4.1.5.1.2: "no MSI-X vector". */
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 
@@ -83,14 +85,17 @@ bool virtio_reset(struct virtio_pci const* device);
 bool virtio_negotiate_version_1(struct virtio_pci const* device);
 bool virtio_setup_queue(struct virtio_pci* device, struct virtqueue const* queue,
                         uint16_t msix_vector);
+/* Maps configuration change notifications to an MSI-X table entry (virtio 1.2 4.1.5.1.2). */
+bool virtio_set_config_vector(struct virtio_pci const* device, uint16_t msix_vector);
 bool virtio_driver_ok(struct virtio_pci const* device);
 uint8_t virtio_status(struct virtio_pci const* device);
 void virtio_notify(struct virtio_pci const* device);
 
 /* queue.c */
 void virtqueue_init(struct virtqueue* queue);
-/* Makes `buffer` available as one device-writable descriptor. */
-void virtqueue_post(struct virtqueue* queue, void* buffer, uint32_t length);
+/* Makes the buffer at guest-physical `address` available as one device-writable
+ * descriptor; returns the descriptor's index. */
+uint16_t virtqueue_post(struct virtqueue* queue, uint64_t address, uint32_t length);
 /* Whether the device returned a buffer not yet taken; if so, takes it. */
 bool virtqueue_take_used(struct virtqueue* queue, struct virtq_used_element* element);
 
