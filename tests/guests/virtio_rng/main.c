@@ -1,7 +1,8 @@
 /* virtio_rng: drives vireo's virtio-rng (vireo run --rng) end to end as a driver would. It
  * finds the function on PCI bus 0, starts the device with requestq and routes its
  * interrupts to this CPU (MSI-X, or INTx with intx=1), then makes two requests: the first
- * is found by polling the used ring, the second by sleeping in HLT until the interrupt.
+ * is found by polling the used ring, the second by sleeping in HLT until the interrupt; with
+ * MSI-X a third has its entry masked, so that its message waits in the Pending Bit Array.
  * With bad_buffer=1 it offers a buffer outside guest RAM between them, which the device
  * must refuse with DEVICE_NEEDS_RESET, and restarts the device. */
 #include "../runtime/runtime.h"
@@ -17,13 +18,15 @@
 #define POLL_SPINS 1000
 /* How often a CPU waiting in HLT wakes to look at the clock. */
 #define WAKE_UP_MS 20
+/* How long to watch for an interrupt that must not come. */
+#define QUIET_MS 20
 /* A guest-physical address far above the RAM of any guest vireo builds. */
 #define OUTSIDE_RAM_ADDRESS (1ull << 40)
 
 enum wait { WAIT_POLLING, WAIT_INTERRUPT };
 
 static struct virtqueue queue __attribute__((aligned(4096)));
-static uint8_t buffers[2][REQUEST_BYTES];
+static uint8_t buffers[3][REQUEST_BYTES];
 static enum interrupt_mode mode;
 static uint32_t isr_address;
 static uint32_t volatile queue_interrupts;
@@ -137,21 +140,60 @@ static void wait_interrupt(struct virtq_used_element* element, uint32_t interrup
 
 /* virtio 1.2 5.4.6.1: the device may fill less than the whole buffer, but never more; vireo
  * fills it. The used element names the head descriptor of the chain (2.7.8). */
-static void request(struct virtio_pci const* device, unsigned number, enum wait how) {
+static void check_returned(unsigned number, uint16_t head, struct virtq_used_element element) {
     uint8_t const* buffer = buffers[number - 1];
-    uint32_t const interrupts = queue_interrupts;
-    uint16_t const head = virtqueue_post(&queue, (uint32_t)(uintptr_t)buffer, REQUEST_BYTES);
+    print_bytes(number, buffer, element.length);
+    check(element.id == head, "used ring: the element names the posted descriptor");
+    check(element.length == REQUEST_BYTES, "used ring: the device filled the whole buffer");
+    check(!all_zero(buffer), "entropy: the bytes are not all zero");
+}
+
+static uint16_t post(struct virtio_pci const* device, unsigned number) {
+    uint16_t const head =
+        virtqueue_post(&queue, (uint32_t)(uintptr_t)buffers[number - 1], REQUEST_BYTES);
     virtio_notify(device);
+    return head;
+}
+
+static void request(struct virtio_pci const* device, unsigned number, enum wait how) {
+    uint32_t const interrupts = queue_interrupts;
+    uint16_t const head = post(device, number);
     struct virtq_used_element element;
     if (how == WAIT_POLLING) {
         wait_polling(&element, interrupts);
     } else {
         wait_interrupt(&element, interrupts);
     }
-    print_bytes(number, buffer, element.length);
-    check(element.id == head, "used ring: the element names the posted descriptor");
-    check(element.length == REQUEST_BYTES, "used ring: the device filled the whole buffer");
-    check(!all_zero(buffer), "entropy: the bytes are not all zero");
+    check_returned(number, head, element);
+}
+
+/* The device signals after it moved the used ring, so the bit may come a little later. */
+static bool wait_pending(struct virtio_pci const* device) {
+    struct deadline deadline = deadline_start();
+    while (!msix_pending(device, QUEUE_MSIX_ENTRY)) {
+        if (deadline_passed(&deadline)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* PCI Local Bus 3.0 6.8.3.4: while its entry is masked a vector's message waits as a
+ * pending bit, and unmasking the entry sends it and clears the bit. */
+static void request_masked(struct virtio_pci const* device, unsigned number) {
+    uint32_t const interrupts = queue_interrupts;
+    require(msix_mask(device, QUEUE_MSIX_ENTRY, true), "masked: the queue's entry masks");
+    uint16_t const head = post(device, number);
+    struct virtq_used_element element;
+    require(poll_used(&element), "masked: the used ring moved");
+    check(wait_pending(device), "masked: the message waits in the Pending Bit Array");
+    wait_for_count(&queue_interrupts, interrupts + 1, QUIET_MS);
+    check(queue_interrupts == interrupts, "masked: no interrupt while the entry is masked");
+    require(msix_mask(device, QUEUE_MSIX_ENTRY, false), "masked: the queue's entry unmasks");
+    check(wait_for_interrupts(&queue_interrupts, interrupts + 1),
+          "masked: unmasking sends the pending message");
+    check(!msix_pending(device, QUEUE_MSIX_ENTRY), "masked: the pending bit is clear again");
+    check_returned(number, head, element);
 }
 
 /* virtio 1.2 2.1.2: a device that meets an error it cannot recover from sets
@@ -190,6 +232,9 @@ void guest_main(void) {
     request(&device, 2, WAIT_INTERRUPT);
     check(memcmp(buffers[0], buffers[1], REQUEST_BYTES) != 0,
           "entropy: two requests give different bytes");
+    if (mode == INTERRUPTS_MSIX) {
+        request_masked(&device, 3);
+    }
     check(virtio_reset(&device), "virtio: the device resets after use");
     print("virtio_rng: %u queue interrupts, %u configuration interrupts, %u unclaimed\n",
           queue_interrupts, config_interrupts, unclaimed_interrupts);

@@ -105,3 +105,7 @@ bool intx_route(struct virtio_pci const* device, uint8_t vector);
 /* msix.c: routes MSI-X table entry `entry` to `vector` on this CPU's local APIC and
  * enables MSI-X. */
 bool msix_route(struct virtio_pci const* device, uint16_t entry, uint8_t vector);
+/* Sets or clears the entry's mask bit; false when it does not read back so. */
+bool msix_mask(struct virtio_pci const* device, uint16_t entry, bool masked);
+/* The entry's bit in the Pending Bit Array. */
+bool msix_pending(struct virtio_pci const* device, uint16_t entry);
