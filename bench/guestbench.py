@@ -3,8 +3,8 @@ default Linux guest with an autorun overlay, one boot of either VMM with a devic
 the `bench-KEY: VALUE` lines the guest prints, and the vireo/QEMU table.
 
 A workload is an autorun script plus the device each VMM gets. Both VMMs boot the same
-kernel and the same initramfs, with one vCPU and the same memory; the guest times its own
-work (from /proc/uptime) unless the host measures it, and prints what it measured.
+kernel and the same initramfs, with one vCPU and the same memory; the host times the work
+by when the guest's start and end lines reach the console (or by what it receives itself).
 """
 from __future__ import annotations
 
@@ -27,15 +27,16 @@ AUTORUN_DONE = "vireo-guest: autorun exit 0"
 MIB = 1 << 20
 TOOLS = ("vireo", "qemu")
 TOOL_NAMES = {"vireo": "vireo emu", "qemu": "QEMU TCG"}
+POLL_SECONDS = 0.005
 
-# Guest shell helpers for autorun scripts: `now` prints seconds since boot (10 ms steps), and
-# `timed KEY BYTES CMD...` runs CMD and prints "bench-KEY: BYTES SECONDS STATUS".
+# Guest shell helper for autorun scripts: `timed KEY CMD...` prints "bench-KEY: start", runs
+# CMD, and prints "bench-KEY: end STATUS". The host times the two lines as they reach the
+# console: the guest's own clock cannot be trusted under emulation (QEMU TCG's guest saw
+# 0.12 s for a dd that took over a second of wall time).
 GUEST_HELPERS = """\
-now() { cut -d' ' -f1 /proc/uptime; }
 timed() {
-    key=$1; bytes=$2; shift 2
-    start=$(now); "$@"; status=$?; end=$(now)
-    echo "bench-$key: $bytes $(awk "BEGIN { print $end - $start }") $status"
+    key=$1; shift
+    echo "bench-$key: start"; "$@"; status=$?; echo "bench-$key: end $status"
 }
 """
 
@@ -104,21 +105,57 @@ def command(tool: str, qemu: str, guest: Guest, memory: int, console: pathlib.Pa
             *devices.qemu]
 
 
-def boot(argv: list[str], console: pathlib.Path, timeout: float) -> str:
-    """Runs one VM to power-off; returns its console output or exits with why it failed."""
+@dataclasses.dataclass
+class Console:
+    """A finished boot's console output, and when (host monotonic) each line appeared."""
+    text: str
+    seen: dict[str, float]
+
+
+def watch(process: subprocess.Popen, path: pathlib.Path, deadline: float) -> dict[str, float]:
+    """Polls the console file every few milliseconds until the VM ends, noting when each
+    complete line first appeared."""
+    seen: dict[str, float] = {}
+    partial, offset = b"", 0
+    while True:
+        ended = process.poll() is not None or time.monotonic() > deadline
+        if path.exists():
+            with open(path, "rb") as console:
+                console.seek(offset)
+                data = console.read()
+            offset += len(data)
+            *lines, partial = (partial + data).split(b"\n")
+            now = time.monotonic()
+            for line in lines:
+                seen.setdefault(line.decode(errors="replace").strip(), now)
+        if ended:
+            return seen
+        time.sleep(POLL_SECONDS)
+
+
+def boot(argv: list[str], console: pathlib.Path, timeout: float) -> Console:
+    """Runs one VM to power-off; returns its console or exits with why it failed."""
     console.unlink(missing_ok=True)
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        _, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    seen = watch(process, console, time.monotonic() + timeout)
+    if process.poll() is None:
         process.kill()
-        _, stderr = process.communicate()
+    _, stderr = process.communicate()
     output = console.read_text(errors="replace") if console.exists() else ""
     if process.returncode != 0 or AUTORUN_DONE not in output:
         sys.exit(f"bench: {pathlib.Path(argv[0]).name} exited {process.returncode} without "
                  f"'{AUTORUN_DONE}':\n{stderr.decode(errors='replace')}\n{output[-3000:]}")
-    return output
+    return Console(output, seen)
+
+
+def line_time(console: Console, line: str) -> float:
+    """When `line` reached the console (matched within lines: under QEMU, SeaBIOS escape
+    sequences may precede one); exits if it never did."""
+    for text, when in console.seen.items():
+        if text.endswith(line):
+            return when
+    sys.exit(f"bench: the guest never printed '{line}':\n{console.text[-3000:]}")
 
 
 def values(output: str, key: str) -> list[str]:
@@ -133,13 +170,14 @@ def values(output: str, key: str) -> list[str]:
     return found[0]
 
 
-def timed_mbps(output: str, key: str) -> float:
-    """MB/s (MiB per second) from a `timed` line; exits if the command failed."""
-    size, seconds, status = values(output, key)
-    if status != "0" or float(seconds) <= 0:
-        sys.exit(f"bench: the guest's {key} failed (status {status}, {seconds} s):\n"
-                 f"{output[-3000:]}")
-    return int(size) / MIB / float(seconds)
+def timed_mbps(console: Console, key: str, size: int) -> float:
+    """MiB/s of `size` bytes moved between a `timed KEY` pair of lines; exits if the command
+    failed."""
+    start = line_time(console, f"bench-{key}: start")
+    end = line_time(console, f"bench-{key}: end 0")
+    if end <= start:
+        sys.exit(f"bench: no time passed in the guest's {key}:\n{console.text[-3000:]}")
+    return size / MIB / (end - start)
 
 
 def common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,7 +190,7 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run one VMM only (for profiling); no ratio is printed")
 
 
-Measure = Callable[[str, str], dict[str, float]]
+Measure = Callable[[str, Console], dict[str, float]]
 
 
 def compare(args: argparse.Namespace, autorun: str, devices: Callable[[pathlib.Path], Devices],
@@ -173,8 +211,7 @@ def compare(args: argparse.Namespace, autorun: str, devices: Callable[[pathlib.P
                 argv = command(tool, qemu, guest, args.memory, work / "console.log",
                                devices(work))
                 start = time.monotonic()
-                output = boot(argv, work / "console.log", args.timeout)
-                measured = measure(tool, output)
+                measured = measure(tool, boot(argv, work / "console.log", args.timeout))
                 for name, figure in measured.items():
                     figures[tool].setdefault(name, []).append(figure)
                 shown = ", ".join(f"{name} {value:.1f}" for name, value in measured.items())
