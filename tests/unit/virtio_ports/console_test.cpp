@@ -264,6 +264,10 @@ TEST(ConsoleCreateTest, RefusesRepeatedNamesAndBusySockets) {
     auto twice = VirtioConsole::create(nullptr, {{"a", dir.file("1")}, {"a", dir.file("2")}});
     ASSERT_FALSE(twice);
     EXPECT_NE(twice.error().message().find("given twice"), std::string::npos);
+    auto shared = VirtioConsole::create(nullptr, {{"a", dir.file("1")}, {"b", dir.file("1")}});
+    ASSERT_FALSE(shared);
+    EXPECT_EQ(shared.error().message(),
+              "--console-port b: socket " + dir.file("1") + " is given to another port too");
 
     auto listener = test::listen_at(dir.file("busy"));
     auto busy = VirtioConsole::create(nullptr, {{"b", dir.file("busy")}});

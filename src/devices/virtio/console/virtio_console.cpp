@@ -18,13 +18,18 @@ using console::ControlMessage;
 namespace {
 
 Result<void> check_names(std::vector<VirtioConsole::PortSpec> const& ports) {
-    std::set<std::string> seen;
+    std::set<std::string> names;
+    std::set<std::string> paths;
     for (auto const& port : ports) {
         if (port.name.empty() || port.name.size() > VirtioConsole::kMaxNameBytes)
             return make_error("--console-port: a port name has 1 to {} bytes",
                               VirtioConsole::kMaxNameBytes);
-        if (!seen.insert(port.name).second)
+        if (!names.insert(port.name).second)
             return make_error("--console-port {}: the name is given twice", port.name);
+        // Otherwise the second listener would find the first one's socket in use.
+        if (!paths.insert(port.socket_path).second)
+            return make_error("--console-port {}: socket {} is given to another port too",
+                              port.name, port.socket_path);
     }
     return {};
 }
