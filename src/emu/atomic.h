@@ -34,7 +34,7 @@ template <unsigned Size, typename Update>
 uint64_t read_modify_write(Cpu& cpu, uint64_t linear, bool locked, Update&& update) {
     if (locked)
         return atomic_update<Size>(cpu, linear, update);
-    uint64_t const old = read_sized<Size>(cpu, linear);
+    uint64_t const old = read_for_write_sized<Size>(cpu, linear);
     write_sized<Size>(cpu, linear, update(old));
     return old;
 }

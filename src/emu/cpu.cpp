@@ -2,6 +2,22 @@
 
 namespace vireo::emu {
 
+namespace {
+
+// Never filled: data accesses look up this table while alignment checking is armed, so that
+// they all miss and reach the check in memory.cpp.
+TlbEntry g_empty_tlb[kTlbSize];
+
+} // namespace
+
+void Cpu::update_alignment_check() {
+    alignment_check =
+        (cr0 & x86::kCr0Am) != 0 && (flags.system_bits() & x86::kFlagAc) != 0 && cpl == 3;
+    unsigned const user = cpl == 3 ? 1 : 0;
+    tlb_read = alignment_check ? g_empty_tlb : tlb.table(Access::Read, user);
+    tlb_write = alignment_check ? g_empty_tlb : tlb.table(Access::Write, user);
+}
+
 void Cpu::update_mode() {
     long_mode_active = (efer & x86::kEferLma) != 0;
     x86::Segment const& cs = seg[kSegCs];
@@ -16,10 +32,8 @@ void Cpu::update_mode() {
     else
         stack_mask = seg[kSegSs].db ? 0xffffffffULL : 0xffffULL;
     linear_mask = code_mode == CodeMode::Bits64 ? ~0ULL : 0xffffffffULL;
-    unsigned const user = cpl == 3 ? 1 : 0;
-    tlb_read = tlb.table(Access::Read, user);
-    tlb_write = tlb.table(Access::Write, user);
-    tlb_exec = tlb.table(Access::Execute, user);
+    tlb_exec = tlb.table(Access::Execute, cpl == 3 ? 1 : 0);
+    update_alignment_check();
 }
 
 x86::CpuState save_state(Cpu const& cpu) {

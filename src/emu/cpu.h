@@ -92,6 +92,10 @@ struct Cpu {
     TlbEntry* tlb_read = nullptr;
     TlbEntry* tlb_write = nullptr;
     TlbEntry* tlb_exec = nullptr;
+    // Alignment checking is armed: CR0.AM, RFLAGS.AC and CPL 3 (Intel SDM Vol. 3A 6.15
+    // "Interrupt 17"). Then tlb_read/tlb_write point at an empty table, so every data access
+    // takes the slow path, where the check is: the fast path pays nothing for it.
+    bool alignment_check = false;
 
     // Interrupt shadow after STI and MOV SS/POP SS (Intel SDM Vol. 3A 6.8.3): no interrupt
     // is taken before the instruction at `shadow_rip`.
@@ -129,6 +133,8 @@ struct Cpu {
 
     // Recomputes the derived fields after CS, SS, CR0, CR4 or EFER changed.
     void update_mode();
+    // Re-arms alignment checking after RFLAGS.AC may have changed (POPF, IRET, delivery...).
+    void update_alignment_check();
     bool protected_mode() const { return (cr0 & x86::kCr0Pe) != 0; }
     bool paging() const { return (cr0 & x86::kCr0Pg) != 0; }
 

@@ -190,6 +190,23 @@ Form translate_operands(Insn& insn, ZydisDecodedInstruction const& zi,
     return form;
 }
 
+// Whether the instruction's data reference is made through SS: the explicit memory operand
+// if there is one (its segment is SS by default with an RSP or RBP base, Intel SDM Vol. 1
+// 3.7.4.1), else an implicit one (the stack of PUSH, POP, CALL, RET, ENTER, LEAVE).
+bool references_stack(ZydisDecodedInstruction const& zi, ZydisDecodedOperand const* operands) {
+    ZydisDecodedOperand const* reference = nullptr;
+    for (unsigned i = 0; i < zi.operand_count; ++i) {
+        ZydisDecodedOperand const& zo = operands[i];
+        if (zo.type != ZYDIS_OPERAND_TYPE_MEMORY || zo.mem.type != ZYDIS_MEMOP_TYPE_MEM)
+            continue;
+        if (zo.visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN)
+            return zo.mem.segment == ZYDIS_REGISTER_SS;
+        if (reference == nullptr)
+            reference = &zo;
+    }
+    return reference != nullptr && reference->mem.segment == ZYDIS_REGISTER_SS;
+}
+
 // Unimplemented instructions are reported once each, so a failing guest says what it
 // missed.
 void report_unimplemented(ZydisMnemonic mnemonic, Form form) {
@@ -238,6 +255,8 @@ Decoded decode_instruction(CodeMode mode, uint8_t const* bytes, size_t available
     if ((zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0)
         insn.prefixes |= kPrefixLock;
     Form const form = translate_operands(insn, zi, operands, mode);
+    if (references_stack(zi, operands))
+        insn.prefixes |= kPrefixStack;
     ZydisMnemonic mnemonic = zi.mnemonic;
     if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
         if (mnemonic == ZYDIS_MNEMONIC_JMP)

@@ -37,7 +37,7 @@ void cmpxchg_m(Cpu& cpu, Insn const& insn) {
     } else {
         // Without LOCK the processor still writes the destination: the old value back when
         // the comparison fails.
-        old = static_cast<T>(read_sized<S>(cpu, linear));
+        old = static_cast<T>(read_for_write_sized<S>(cpu, linear));
         write_sized<S>(cpu, linear, old == accumulator ? source : old);
     }
     cpu.flags.record(FlagOp::Sub, S, accumulator, old, static_cast<uint64_t>(accumulator) - old);

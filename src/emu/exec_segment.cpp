@@ -168,6 +168,7 @@ void restore_flags(Cpu& cpu, uint64_t value, unsigned size, unsigned old_cpl) {
         mask &= 0xffff;
     uint64_t const updated = (old & ~mask) | (value & mask);
     cpu.flags.set_rflags(updated);
+    cpu.update_alignment_check();
     if ((updated & x86::kFlagIf) != 0 && (old & x86::kFlagIf) == 0)
         interrupts_enabled(cpu);
 }

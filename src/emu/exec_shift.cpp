@@ -112,7 +112,7 @@ void shift_r(Cpu& cpu, Insn const& insn) {
 template <Shift Op, unsigned S, Count C>
 void shift_m(Cpu& cpu, Insn const& insn) {
     uint64_t const linear = linear_address(cpu, insn);
-    uint64_t const value = read_sized<S>(cpu, linear);
+    uint64_t const value = read_for_write_sized<S>(cpu, linear);
     FlagState flags = cpu.flags;
     uint64_t const result = shift<Op, S>(flags, value, count_of<C>(cpu, insn));
     write_sized<S>(cpu, linear, result);
@@ -174,7 +174,7 @@ void double_r(Cpu& cpu, Insn const& insn) {
 template <bool Left, unsigned S, Count C>
 void double_m(Cpu& cpu, Insn const& insn) {
     uint64_t const linear = linear_address(cpu, insn);
-    uint64_t const value = read_sized<S>(cpu, linear);
+    uint64_t const value = read_for_write_sized<S>(cpu, linear);
     FlagState flags = cpu.flags;
     uint64_t const result = double_shift<Left, S>(flags, value, get_reg<S>(cpu, insn.op[1].reg),
                                                   count_of<C>(cpu, insn));

@@ -42,8 +42,11 @@ uint64_t elements_in_page(uint64_t linear, unsigned size, bool backwards) {
     return bytes / size;
 }
 
-// A host pointer for a page-contained run, or nullptr when it is not RAM.
+// A host pointer for a page-contained run, or nullptr when it is not RAM or when alignment
+// checking is armed (the element-by-element path through memory.cpp then checks each one).
 uint8_t* host_run(Cpu& cpu, uint64_t linear, Access access) {
+    if (cpu.alignment_check)
+        return nullptr;
     TlbEntry const* table = access == Access::Write ? cpu.tlb_write : cpu.tlb_read;
     if (uint8_t* host = tlb_lookup(table, linear, 1))
         return host;
@@ -83,9 +86,12 @@ void movs(Cpu& cpu, Insn const& insn) {
         uint8_t* from = n != 0 ? host_run(cpu, src, Access::Read) : nullptr;
         uint8_t* to = n != 0 && from != nullptr ? host_run(cpu, dst, Access::Write) : nullptr;
         uint64_t const bytes = n * S;
-        // A forward copy onto an overlapping destination above the source repeats the data,
-        // which memmove would not: those go element by element.
-        bool const overlapping = to > from && to < from + bytes;
+        // The processor copies element by element (Intel SDM Vol. 2B "MOVS"): when the
+        // destination overlaps the source ahead of it in the direction of travel (above it
+        // going forward, below it going backward), later elements read bytes that earlier
+        // ones wrote, which memmove would not repeat. Those runs go element by element.
+        bool const overlapping =
+            backwards ? to < from && from < to + bytes : to > from && to < from + bytes;
         if (to == nullptr || overlapping) {
             movs_one<S>(cpu, insn, r);
             n = 1;

@@ -41,6 +41,10 @@ enum InsnPrefix : uint8_t {
     kPrefixRep = 1 << 0,   // F3 on MOVS/STOS/LODS/INS/OUTS, REPE on CMPS/SCAS
     kPrefixRepne = 1 << 1, // F2 on CMPS/SCAS
     kPrefixLock = 1 << 2,
+    // Not a prefix: the memory reference is made through SS (an RSP or RBP base, an SS
+    // override, or the stack of PUSH/POP/CALL/RET), so a non-canonical address raises #SS
+    // rather than #GP (Intel SDM Vol. 3A 6.15 "Interrupt 12").
+    kPrefixStack = 1 << 3,
 };
 
 inline constexpr unsigned kMaxOperands = 3;

@@ -124,6 +124,7 @@ void deliver_long(Cpu& cpu, uint8_t vector, EventType type, bool has_error, uint
         set_null_stack_segment(cpu, new_cpl);
     cpu.regs[4] = rsp;
     cpu.flags.set_rflags(flags);
+    cpu.update_alignment_check();
     cpu.set_rip(gate.offset);
 }
 
@@ -168,6 +169,7 @@ void deliver_protected(Cpu& cpu, uint8_t vector, EventType type, bool has_error,
         throw;
     }
     cpu.flags.set_rflags(final_flags(cpu, gate.type));
+    cpu.update_alignment_check();
     cpu.set_rip(gate.offset);
 }
 
@@ -187,6 +189,7 @@ void deliver_real(Cpu& cpu, uint8_t vector) {
         throw;
     }
     cpu.flags.set_rflags(cpu.flags.rflags() & ~(x86::kFlagIf | x86::kFlagTf | x86::kFlagAc));
+    cpu.update_alignment_check();
     uint16_t const segment = static_cast<uint16_t>(entry >> 16);
     cpu.seg[kSegCs].selector = segment;
     cpu.seg[kSegCs].base = static_cast<uint64_t>(segment) << 4;
@@ -247,6 +250,7 @@ void write_flags(Cpu& cpu, uint64_t value, unsigned operand_size) {
         mask &= 0xffff;
     uint64_t const updated = ((old & ~mask) | (value & mask)) & ~x86::kFlagRf;
     cpu.flags.set_rflags(updated);
+    cpu.update_alignment_check();
     if ((updated & x86::kFlagIf) != 0 && (old & x86::kFlagIf) == 0)
         interrupts_enabled(cpu);
 }

@@ -1,9 +1,12 @@
 #include "emu/memory.h"
 
 #include <algorithm>
+#include <bit>
 #include <span>
 
 #include "accel/accel.h"
+#include "emu/block_cache.h"
+#include "emu/fault.h"
 #include "emu/mmu.h"
 
 namespace vireo::emu {
@@ -76,17 +79,74 @@ void store(Cpu& cpu, Translation const& t, uint8_t const* in, unsigned size) {
     }
 }
 
-void read_as(Cpu& cpu, uint64_t linear, void* out, unsigned size, bool user) {
+// Whose privilege an access is made with: the current one, or the supervisor's for the
+// accesses the processor makes on its own behalf (implicit supervisor accesses, Intel SDM
+// Vol. 3A 4.6.1), which are not data references of the instruction.
+enum class Privilege : uint8_t { Current, Supervisor };
+
+// The instruction being run: RIP is already past it, and the executor's block and block start
+// find it as executor.cpp does for a fault. Only the rare fault paths below ask.
+Insn const* current_insn(Cpu const& cpu) {
+    Block const* block = cpu.current_block;
+    if (block == nullptr)
+        return nullptr;
+    uint64_t const end = cpu.rip() - cpu.block_rip;
+    for (uint32_t i = 0; i < block->count; ++i)
+        if (block->insns[i].end_offset == end)
+            return &block->insns[i];
+    return nullptr;
+}
+
+// In 64-bit mode a data reference must be canonical (Intel SDM Vol. 3A 3.3.7.1): #SS(0) when
+// it is made through SS, #GP(0) otherwise (Intel SDM Vol. 3A 6.15 "Interrupt 12" and
+// "Interrupt 13"). Both ends are checked, so an access that straddles the end of the lower
+// half faults the same way.
+void check_canonical(Cpu const& cpu, uint64_t linear, unsigned size) {
+    if (!cpu.long_mode_active)
+        return;
+    int64_t const first = static_cast<int64_t>(linear) >> (kLinearAddressBits - 1);
+    int64_t const last = static_cast<int64_t>(linear + size - 1) >> (kLinearAddressBits - 1);
+    if ((first == 0 || first == -1) && first == last)
+        return;
+    Insn const* insn = current_insn(cpu);
+    if (insn != nullptr && (insn->prefixes & kPrefixStack) != 0)
+        raise_fault(x86::Vector::StackFault, 0);
+    raise_gp(0);
+}
+
+// With alignment checking armed, a data reference must be aligned to its size: 2, 4, 8 or 16
+// bytes, 8 for an 80-bit x87 value (Intel SDM Vol. 3A 6.15 "Interrupt 17", Table 6-7). The
+// check comes after translation: a page fault has priority over #AC (Intel SDM Vol. 3A 6.9,
+// Table 6-2).
+void check_alignment(Cpu const& cpu, uint64_t linear, unsigned size) {
+    constexpr unsigned kLargestAlignment = 16;
+    unsigned const alignment = std::bit_floor(std::min(size, kLargestAlignment));
+    if (cpu.alignment_check && (linear & (alignment - 1)) != 0)
+        raise_fault(x86::Vector::AlignmentCheck, 0);
+}
+
+// Translates a data reference, with the checks that precede and follow the page walk.
+Split translate_data(Cpu& cpu, uint64_t linear, unsigned size, Access access, Privilege privilege) {
+    if (privilege == Privilege::Supervisor)
+        return translate_split(cpu, linear, size, access, false);
+    check_canonical(cpu, linear, size);
+    Split const split = translate_split(cpu, linear, size, access, cpu.cpl == 3);
+    check_alignment(cpu, linear, size);
+    return split;
+}
+
+void read_as(Cpu& cpu, uint64_t linear, void* out, unsigned size, Access access,
+             Privilege privilege) {
     auto* bytes = static_cast<uint8_t*>(out);
-    Split const split = translate_split(cpu, linear, size, Access::Read, user);
+    Split const split = translate_data(cpu, linear, size, access, privilege);
     load(cpu, split.first, bytes, split.first_size);
     if (split.first_size < size)
         load(cpu, split.second, bytes + split.first_size, size - split.first_size);
 }
 
-void write_as(Cpu& cpu, uint64_t linear, void const* in, unsigned size, bool user) {
+void write_as(Cpu& cpu, uint64_t linear, void const* in, unsigned size, Privilege privilege) {
     auto const* bytes = static_cast<uint8_t const*>(in);
-    Split const split = translate_split(cpu, linear, size, Access::Write, user);
+    Split const split = translate_data(cpu, linear, size, Access::Write, privilege);
     store(cpu, split.first, bytes, split.first_size);
     if (split.first_size < size)
         store(cpu, split.second, bytes + split.first_size, size - split.first_size);
@@ -95,26 +155,31 @@ void write_as(Cpu& cpu, uint64_t linear, void const* in, unsigned size, bool use
 } // namespace
 
 void read_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size) {
-    read_as(cpu, linear & cpu.linear_mask, out, size, cpu.cpl == 3);
+    read_as(cpu, linear & cpu.linear_mask, out, size, Access::Read, Privilege::Current);
 }
 
 void write_slow(Cpu& cpu, uint64_t linear, void const* in, unsigned size) {
-    write_as(cpu, linear & cpu.linear_mask, in, size, cpu.cpl == 3);
+    write_as(cpu, linear & cpu.linear_mask, in, size, Privilege::Current);
+}
+
+// The read of a read-modify-write: both pages are translated for writing first.
+void read_for_write_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size) {
+    read_as(cpu, linear & cpu.linear_mask, out, size, Access::Write, Privilege::Current);
 }
 
 void read_system(Cpu& cpu, uint64_t linear, void* out, unsigned size) {
-    read_as(cpu, linear & cpu.linear_mask, out, size, false);
+    read_as(cpu, linear & cpu.linear_mask, out, size, Access::Read, Privilege::Supervisor);
 }
 
 void write_system(Cpu& cpu, uint64_t linear, void const* in, unsigned size) {
-    write_as(cpu, linear & cpu.linear_mask, in, size, false);
+    write_as(cpu, linear & cpu.linear_mask, in, size, Privilege::Supervisor);
 }
 
 uint8_t* writable_pointer(Cpu& cpu, uint64_t linear, unsigned size) {
     if (uint8_t* host = tlb_lookup(cpu.tlb_write, linear, size))
         return host;
     linear &= cpu.linear_mask;
-    Split const split = translate_split(cpu, linear, size, Access::Write, cpu.cpl == 3);
+    Split const split = translate_data(cpu, linear, size, Access::Write, Privilege::Current);
     if (split.first_size < size || split.first.host == nullptr)
         return nullptr;
     note_write(cpu, split.first.physical, size);

@@ -14,6 +14,7 @@ namespace vireo::emu {
 // Slow paths.
 void read_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size);
 void write_slow(Cpu& cpu, uint64_t linear, void const* in, unsigned size);
+void read_for_write_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size);
 // Accesses the processor makes on its own behalf (descriptor tables, TSS, IDT) use
 // supervisor privilege whatever the CPL (Intel SDM Vol. 3A 4.6.1 "implicit supervisor").
 void read_system(Cpu& cpu, uint64_t linear, void* out, unsigned size);
@@ -59,6 +60,21 @@ inline void write_mem(Cpu& cpu, uint64_t linear, T value) {
         write_slow(cpu, linear, &value, sizeof(T));
 }
 
+// The read of a read-modify-write instruction. The processor translates the destination for
+// the write before it reads it, so a fault reports a write, with the write's permission
+// checks (Intel SDM Vol. 3A 4.7: the W/R bit of the error code is that of the access). The
+// write TLB only maps pages that may be written, so its hit is enough.
+template <typename T>
+inline T read_for_write(Cpu& cpu, uint64_t linear) {
+    T value;
+    TlbEntry const& entry = cpu.tlb_write[Tlb::slot(linear)];
+    if (tlb_hit(entry, linear, sizeof(T))) [[likely]]
+        std::memcpy(&value, reinterpret_cast<void const*>(linear + entry.addend), sizeof(T));
+    else
+        read_for_write_slow(cpu, linear, &value, sizeof(T));
+    return value;
+}
+
 // Sized accesses for handlers templated on the operand size in bytes.
 template <unsigned Size>
 struct UintOf;
@@ -82,6 +98,10 @@ struct UintOf<8> {
 template <unsigned Size>
 inline uint64_t read_sized(Cpu& cpu, uint64_t linear) {
     return read_mem<typename UintOf<Size>::type>(cpu, linear);
+}
+template <unsigned Size>
+inline uint64_t read_for_write_sized(Cpu& cpu, uint64_t linear) {
+    return read_for_write<typename UintOf<Size>::type>(cpu, linear);
 }
 template <unsigned Size>
 inline void write_sized(Cpu& cpu, uint64_t linear, uint64_t value) {

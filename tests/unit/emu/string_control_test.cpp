@@ -53,6 +53,24 @@ TEST(String, BackwardsMovsqWithDirectionFlag) {
     EXPECT_EQ(h.reg(Gpr::Rdi), kData + 0x1000 - 8);
 }
 
+TEST(String, OverlappingBackwardMovsbReplicatesLikeTheProcessor) {
+    Harness h;
+    for (unsigned i = 0; i < 16; ++i)
+        h.write<uint8_t>(kData + i, static_cast<uint8_t>(i));
+    h.reg(Gpr::Rsi) = kData + 8;
+    h.reg(Gpr::Rdi) = kData + 7;
+    h.reg(Gpr::Rcx) = 8;
+    h.run({0xfd, 0xf3, 0xa4}); // std; rep movsb, destination one byte below the source
+    // Element by element, each byte copied down is read again by the next: all become 8
+    // (memmove would give 1..8).
+    for (unsigned i = 0; i < 8; ++i)
+        EXPECT_EQ(h.read<uint8_t>(kData + i), 8u) << i;
+    EXPECT_EQ(h.read<uint8_t>(kData + 8), 8u);
+    EXPECT_EQ(h.read<uint8_t>(kData + 9), 9u);
+    EXPECT_EQ(h.reg(Gpr::Rsi), kData);
+    EXPECT_EQ(h.reg(Gpr::Rdi), kData - 1);
+}
+
 TEST(String, RepStosqOfAMegabyteIsBulk) {
     Harness h(8 << 20);
     h.reg(Gpr::Rax) = 0x5a5a5a5a5a5a5a5aULL;

@@ -174,6 +174,106 @@ TEST(Paging, UserAccessToSupervisorPage) {
     EXPECT_EQ(r.fault.error_code, 0x5u); // present | user
 }
 
+TEST(Paging, ReadModifyWriteFaultReportsAWrite) {
+    Paged h;
+    h.reg(Gpr::Rbx) = kVirt + 0x40; // not present
+    for (std::vector<uint8_t> const& code : std::vector<std::vector<uint8_t>>{
+             {0x01, 0x03},             // add [rbx], eax
+             {0xd1, 0x23},             // shl dword [rbx], 1
+             {0x0f, 0xc1, 0x03},       // xadd [rbx], eax
+             {0x0f, 0xb1, 0x0b},       // cmpxchg [rbx], ecx
+             {0x48, 0x0f, 0xab, 0x03}, // bts [rbx], rax
+         }) {
+        ExecResult const r = h.run(code);
+        ASSERT_EQ(r.status, ExecStatus::Exception);
+        EXPECT_EQ(r.fault.vector, kPageFault);
+        EXPECT_EQ(r.fault.error_code, 0x2u); // a write to a not-present page, not a read
+    }
+    // A read-only page: the write's permission check fails before anything is read.
+    h.map(kVirt, Harness::kDataAddress, P);
+    h.cpu.tlb.flush_all();
+    ExecResult const r = h.run({0x83, 0x03, 0x01}); // add dword [rbx], 1
+    EXPECT_EQ(r.fault.error_code, 0x3u);            // present | write
+}
+
+// Runs `code` at CPL 3 from a user page, with the data page user-accessible.
+ExecResult run_user(Paged& h, std::vector<uint8_t> const& code) {
+    h.map(kVirt, Harness::kDataAddress, P | W | U);
+    h.map(0x20000, 0x20000, P | W | U);
+    h.map(Harness::kStackTop - 0x1000, Harness::kStackTop - 0x1000, P | W | U);
+    h.load(0x20000, code);
+    h.load(0x20000 + code.size(), {0xf4}); // hlt: #GP at CPL 3 ends the run
+    h.cpu.seg[kSegCs].selector = 0x33;
+    h.cpu.seg[kSegCs].dpl = 3;
+    h.cpu.seg[kSegSs].selector = 0x2b;
+    h.cpu.seg[kSegSs].dpl = 3;
+    h.cpu.tlb.flush_all();
+    h.cpu.update_mode();
+    h.cpu.set_rip(0x20000);
+    return h.resume();
+}
+
+constexpr uint8_t kAlignmentCheck = static_cast<uint8_t>(x86::Vector::AlignmentCheck);
+constexpr uint8_t kGeneralProtection = static_cast<uint8_t>(x86::Vector::GeneralProtection);
+
+TEST(AlignmentCheck, MisalignedUserAccessWithAcAndAmRaisesAc) {
+    Paged h;
+    h.cpu.cr0 |= x86::kCr0Am;
+    h.cpu.flags.set_rflags(x86::kFlagAc);
+    h.reg(Gpr::Rbx) = kVirt + 2;
+    ExecResult r = run_user(h, {0x8b, 0x03}); // mov eax, [rbx]
+    EXPECT_EQ(r.fault.vector, kAlignmentCheck);
+    EXPECT_TRUE(r.fault.has_error_code);
+    EXPECT_EQ(r.fault.error_code, 0u);
+    EXPECT_EQ(h.cpu.rip(), 0x20000u);
+    // A word at an even address is aligned for its size; the run ends at the HLT.
+    r = run_user(h, {0x66, 0x89, 0x03}); // mov [rbx], ax
+    EXPECT_EQ(r.fault.vector, kGeneralProtection);
+    // Without CR0.AM nothing is checked.
+    h.cpu.cr0 &= ~x86::kCr0Am;
+    r = run_user(h, {0x8b, 0x03});
+    EXPECT_EQ(r.fault.vector, kGeneralProtection);
+}
+
+TEST(AlignmentCheck, PopfArmsTheCheckForTheNextInstruction) {
+    Paged h;
+    h.cpu.cr0 |= x86::kCr0Am;
+    h.reg(Gpr::Rbx) = kVirt + 1;
+    h.reg(Gpr::Rcx) = kVirt;
+    // mov eax, [rcx] (fills the TLB); pushfq; or dword [rsp], 0x40000; popfq; inc dword [rbx]
+    ExecResult const r =
+        run_user(h, {0x8b, 0x01, 0x9c, 0x81, 0x0c, 0x24, 0x00, 0x00, 0x04, 0x00, 0x9d, 0xff, 0x03});
+    EXPECT_EQ(r.fault.vector, kAlignmentCheck);
+    EXPECT_EQ(h.cpu.rip(), 0x2000bu);
+    EXPECT_TRUE(h.cpu.alignment_check);
+}
+
+TEST(AlignmentCheck, NotAtCpl0) {
+    Paged h;
+    h.cpu.cr0 |= x86::kCr0Am;
+    h.cpu.flags.set_rflags(x86::kFlagAc);
+    h.cpu.update_mode();
+    h.reg(Gpr::Rbx) = Harness::kDataAddress + 1;
+    ExecResult const r = h.run({0x8b, 0x03}); // mov eax, [rbx]
+    EXPECT_EQ(r.status, ExecStatus::Halted);
+}
+
+TEST(Canonical, StackReferencesRaiseSsOthersGp) {
+    Harness h;
+    uint64_t const non_canonical = 0x8000'0000'0000ULL;
+    h.reg(Gpr::Rbp) = non_canonical;
+    ExecResult r = h.run({0x48, 0x8b, 0x45, 0x00}); // mov rax, [rbp]
+    EXPECT_EQ(r.fault.vector, static_cast<uint8_t>(x86::Vector::StackFault));
+    EXPECT_EQ(r.fault.error_code, 0u);
+    h.reg(Gpr::Rbx) = non_canonical;
+    r = h.run({0x48, 0x8b, 0x03}); // mov rax, [rbx]
+    EXPECT_EQ(r.fault.vector, kGeneralProtection);
+    h.reg(Gpr::Rsp) = non_canonical + 8;
+    r = h.run({0x50}); // push rax: the implicit stack reference
+    EXPECT_EQ(r.fault.vector, static_cast<uint8_t>(x86::Vector::StackFault));
+    EXPECT_EQ(h.reg(Gpr::Rsp), non_canonical + 8);
+}
+
 // A protected-mode set-up for delivery tests: GDT, TSS with RSP0 and IST1, IDT.
 class Kernel : public Paged {
 public:
