@@ -82,10 +82,12 @@ void enter(Cpu& cpu, Insn const& insn) {
         }
         if (level > 0)
             push(cpu, size, frame);
-        // The new stack top must be writable before anything is committed.
+        // The new stack top must be accessible before anything is committed. The processor
+        // probes it with an operand-sized access, so a misaligned frame raises #AC when
+        // alignment checking is armed (observed; Intel SDM Vol. 2A "ENTER" lists #AC(0)).
         uint64_t const top = (stack_pointer(cpu) - frame_size) & cpu.stack_mask;
         if (frame_size != 0)
-            (void)read_mem_n(cpu, segment_linear(cpu, kSegSs, top), 1);
+            (void)read_mem_n(cpu, segment_linear(cpu, kSegSs, top), size);
         set_reg_n(cpu, reg_offset(x86::Gpr::Rbp), size, frame);
         set_stack_pointer(cpu, top);
     } catch (GuestFault const&) {
