@@ -4,6 +4,7 @@
 // which keeps their length fixed before their target is known and their prefixes in the
 // order chosen.
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "templates.h"
@@ -242,7 +243,13 @@ void string_op(Builder& b, Template const& t) {
     if (element == 8)
         bytes.push_back(kRexW);
     bytes.push_back(static_cast<uint8_t>(shape.opcode_byte + (element == 1 ? 0 : 1)));
-    b.emit_bytes(bytes);
+    // A repeated CMPS/SCAS with a count of 0 compares nothing: the count is tested before the
+    // first iteration (Intel SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ", Operation), so the flags
+    // keep their values, and a flag undefined before stays undefined.
+    std::optional<EffectOverride> effects;
+    if (shape.compares && repeat && count == 0)
+        effects = EffectOverride{};
+    b.emit_bytes(bytes, effects);
 }
 
 // --- atomics -----------------------------------------------------------------------------
