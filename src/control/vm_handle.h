@@ -1,0 +1,38 @@
+// The control API's view of `vireo run`'s VM. The Vm object changes when the guest reboots
+// with --on-reboot restart (a new one is built), and for a moment there is none; the API
+// server outlives them all and reaches the current one through this handle.
+#pragma once
+
+#include <mutex>
+
+#include "control/vm_control.h"
+
+namespace vireo {
+class Vm;
+}
+
+namespace vireo::control {
+
+class VmHandle final : public VmControl {
+public:
+    // Makes `vm` (nullptr: none) the VM that commands act on. Waits for a command in
+    // progress, so the old VM may be destroyed once this returns.
+    void attach(Vm* vm);
+
+    ApiResult<VmStatus> query_state() override;
+    ApiResult<void> pause() override;
+    ApiResult<void> resume() override;
+    ApiResult<void> press_power_button() override;
+    ApiResult<void> set_balloon_target(uint64_t bytes) override;
+    ApiResult<virtio::BalloonStatus> query_balloon(std::chrono::milliseconds wait) override;
+
+private:
+    ApiResult<Vm*> running_vm();
+    ApiResult<virtio::VirtioBalloon*> balloon();
+
+    // Held for the whole of each command: attach() must not pull a VM from under one.
+    std::mutex mutex_;
+    Vm* vm_ = nullptr;
+};
+
+} // namespace vireo::control
