@@ -206,8 +206,9 @@ def test_closed_output_does_not_crash_vireo(accel, guest_name, stream, expected)
 
 
 # The virtio_rng guest's lines for its requests: "virtio-rng: request N: LEN bytes HEX". The
-# third, with the MSI-X entry masked, is made only when the queue interrupts through MSI-X.
-RNG_REQUEST = re.compile(r"virtio-rng: request ([123]): ([0-9]+) bytes ([0-9a-f]*)")
+# third, with the MSI-X entry masked, is made only when the queue interrupts through MSI-X;
+# the fourth and fifth only with event_idx=1.
+RNG_REQUEST = re.compile(r"virtio-rng: request ([1-5]): ([0-9]+) bytes ([0-9a-f]*)")
 RNG_REQUEST_BYTES = 32
 RNG_INTERRUPTS = re.compile(
     r"virtio_rng: ([0-9]+) queue interrupts, ([0-9]+) configuration interrupts, ([0-9]+) unclaimed")
@@ -330,3 +331,21 @@ def test_virtio_rng_survives_a_buffer_outside_guest_ram(accel, interrupts):
     assert unclaimed <= (0 if msix else intx_unclaimed_limit(accel)), run.describe()
     warnings = [line for line in run.stderr_lines() if "virtio-rng" in line]
     assert len(warnings) == 1 and "not guest RAM" in warnings[0], run.describe()
+
+
+@pytest.mark.parametrize("interrupts", ["msix", "intx"])
+def test_virtio_rng_event_idx_suppresses_one_interrupt(accel, interrupts):
+    """With VIRTIO_F_EVENT_IDX the guest sets used_event one past its fourth buffer: the
+    device returns it without interrupting (virtio 1.2 2.7.10), and interrupts for the fifth."""
+    msix = interrupts == "msix"
+    cmdline = "event_idx=1" + ("" if msix else " intx=1")
+    run = run_guest("virtio_rng", accel, ["--rng", "--cmdline", cmdline])
+    assert_clean_pass(run, "virtio_rng")
+    for check in ["PASS: virtio: VIRTIO_F_VERSION_1 and VIRTIO_F_EVENT_IDX negotiated",
+                  "PASS: event idx: no interrupt for a buffer before used_event"]:
+        assert check in run.console_lines(), run.describe()
+    assert sorted(rng_requests(run)) == ([1, 2, 3, 4, 5] if msix else [1, 2, 4, 5]), \
+        run.describe()
+    queue, config, unclaimed = rng_interrupts(run)
+    assert (queue, config) == ((4 if msix else 3), 0), run.describe()
+    assert unclaimed <= (0 if msix else intx_unclaimed_limit(accel)), run.describe()

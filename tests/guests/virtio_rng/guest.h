@@ -22,5 +22,13 @@ void require(bool ok, char const* what);
 /* Finds virtio-rng on bus 0, sets up its BAR, locates its structures and routes its
  * interrupts to this CPU. */
 void find_device(struct virtio_pci* device, enum interrupt_mode mode);
+/* What the guest exercises, from its command line. */
+struct options {
+    enum interrupt_mode interrupts;
+    bool event_idx;  /* event_idx=1: negotiate VIRTIO_F_EVENT_IDX */
+    bool bad_buffer; /* bad_buffer=1: offer a buffer outside guest RAM */
+};
+
 /* Resets the device and brings it to DRIVER_OK with requestq on `queue`, emptied. */
-void start_device(struct virtio_pci* device, struct virtqueue* queue, enum interrupt_mode mode);
+void start_device(struct virtio_pci* device, struct virtqueue* queue,
+                  struct options const* options);

@@ -4,7 +4,9 @@
  * is found by polling the used ring, the second by sleeping in HLT until the interrupt; with
  * MSI-X a third has its entry masked, so that its message waits in the Pending Bit Array.
  * With bad_buffer=1 it offers a buffer outside guest RAM between them, which the device
- * must refuse with DEVICE_NEEDS_RESET, and restarts the device. */
+ * must refuse with DEVICE_NEEDS_RESET, and restarts the device. With event_idx=1 it
+ * negotiates VIRTIO_F_EVENT_IDX and adds a fourth request that used_event keeps quiet and
+ * a fifth that interrupts again. */
 #include "../runtime/runtime.h"
 #include "../runtime/x86.h"
 #include "guest.h"
@@ -26,8 +28,8 @@
 enum wait { WAIT_POLLING, WAIT_INTERRUPT };
 
 static struct virtqueue queue __attribute__((aligned(4096)));
-static uint8_t buffers[3][REQUEST_BYTES];
-static enum interrupt_mode mode;
+static uint8_t buffers[5][REQUEST_BYTES];
+static struct options options;
 static uint32_t isr_address;
 static uint32_t volatile queue_interrupts;
 static uint32_t volatile config_interrupts;
@@ -39,7 +41,8 @@ static uint32_t volatile unclaimed_interrupts;
  * or the IOAPIC delivers it again. */
 static void on_queue_interrupt(struct interrupt_frame* frame) {
     (void)frame;
-    uint8_t const isr = mode == INTERRUPTS_INTX ? mmio_read8(isr_address) : VIRTIO_ISR_QUEUE;
+    uint8_t const isr =
+        options.interrupts == INTERRUPTS_INTX ? mmio_read8(isr_address) : VIRTIO_ISR_QUEUE;
     if (isr & VIRTIO_ISR_QUEUE) {
         ++queue_interrupts;
     }
@@ -148,7 +151,12 @@ static void check_returned(unsigned number, uint16_t head, struct virtq_used_ele
     check(!all_zero(buffer), "entropy: the bytes are not all zero");
 }
 
+/* With VIRTIO_F_EVENT_IDX, used_event is the used index before this buffer: interrupt for
+ * it (virtio 1.2 2.7.10). */
 static uint16_t post(struct virtio_pci const* device, unsigned number) {
+    if (options.event_idx) {
+        virtqueue_set_used_event(&queue, queue.last_used);
+    }
     uint16_t const head =
         virtqueue_post(&queue, (uint32_t)(uintptr_t)buffers[number - 1], REQUEST_BYTES);
     virtio_notify(device);
@@ -209,31 +217,57 @@ static void broken_request(struct virtio_pci* device) {
     check(virtio_status(device) & VIRTIO_STATUS_NEEDS_RESET,
           "bad buffer: the device sets DEVICE_NEEDS_RESET");
     check(queue.used.index == used, "bad buffer: nothing comes back in the used ring");
-    start_device(device, &queue, mode);
+    start_device(device, &queue, &options);
+}
+
+/* virtio 1.2 2.7.10: with VIRTIO_F_EVENT_IDX the device interrupts only once the used
+ * index moves past used_event; one past the next buffer means none for that buffer. */
+static void request_suppressed(struct virtio_pci const* device, unsigned number) {
+    uint32_t const interrupts = queue_interrupts;
+    virtqueue_set_used_event(&queue, (uint16_t)(queue.last_used + 1));
+    uint16_t const head =
+        virtqueue_post(&queue, (uint32_t)(uintptr_t)buffers[number - 1], REQUEST_BYTES);
+    virtio_notify(device);
+    struct virtq_used_element element;
+    require(poll_used(&element), "event idx: the used ring moved");
+    wait_for_count(&queue_interrupts, interrupts + 1, QUIET_MS);
+    check(queue_interrupts == interrupts, "event idx: no interrupt for a buffer before used_event");
+    check_returned(number, head, element);
+}
+
+static bool option(char const* key) {
+    uint32_t value = 0;
+    return cmdline_number(key, &value) && value != 0;
 }
 
 void guest_main(void) {
-    uint32_t value = 0;
-    mode = cmdline_number("intx", &value) && value != 0 ? INTERRUPTS_INTX : INTERRUPTS_MSIX;
-    bool const bad_buffer = cmdline_number("bad_buffer", &value) && value != 0;
+    options = (struct options){
+        .interrupts = option("intx") ? INTERRUPTS_INTX : INTERRUPTS_MSIX,
+        .event_idx = option("event_idx"),
+        .bad_buffer = option("bad_buffer"),
+    };
     print("virtio_rng: one virtqueue of virtio-rng, polled and by %s\n",
-          mode == INTERRUPTS_INTX ? "INTx" : "MSI-X");
+          options.interrupts == INTERRUPTS_INTX ? "INTx" : "MSI-X");
     print("lapic timer: %u counts per ms\n", lapic_timer_counts_per_ms());
     set_interrupt_handler(QUEUE_INTERRUPT_VECTOR, on_queue_interrupt);
     set_interrupt_handler(CONFIG_INTERRUPT_VECTOR, on_config_interrupt);
     struct virtio_pci device = {0};
-    find_device(&device, mode);
+    find_device(&device, options.interrupts);
     isr_address = device.isr;
-    start_device(&device, &queue, mode);
+    start_device(&device, &queue, &options);
     request(&device, 1, WAIT_POLLING);
-    if (bad_buffer) {
+    if (options.bad_buffer) {
         broken_request(&device);
     }
     request(&device, 2, WAIT_INTERRUPT);
     check(memcmp(buffers[0], buffers[1], REQUEST_BYTES) != 0,
           "entropy: two requests give different bytes");
-    if (mode == INTERRUPTS_MSIX) {
+    if (options.interrupts == INTERRUPTS_MSIX) {
         request_masked(&device, 3);
+    }
+    if (options.event_idx) {
+        request_suppressed(&device, 4);
+        request(&device, 5, WAIT_INTERRUPT);
     }
     check(virtio_reset(&device), "virtio: the device resets after use");
     print("virtio_rng: %u queue interrupts, %u configuration interrupts, %u unclaimed\n",

@@ -35,6 +35,13 @@ uint16_t virtqueue_post(struct virtqueue* queue, uint64_t address, uint32_t leng
     return head;
 }
 
+/* virtio 1.2 2.7.10: used_event follows the available ring's entries; the device reads it
+ * after moving the used index, so it goes out before the buffer it concerns. */
+void virtqueue_set_used_event(struct virtqueue* queue, uint16_t index) {
+    *(volatile uint16_t*)&queue->avail.used_event = index;
+    compiler_barrier();
+}
+
 /* virtio 1.2 2.7.14: the device moves used->idx after writing the element; read the index
  * first, then the element. */
 bool virtqueue_take_used(struct virtqueue* queue, struct virtq_used_element* element) {

@@ -64,10 +64,13 @@ void find_device(struct virtio_pci* device, enum interrupt_mode mode) {
 }
 
 /* A reset unmaps both vectors (virtio 1.2 4.1.5.1.2), so they are mapped again each time. */
-void start_device(struct virtio_pci* device, struct virtqueue* queue, enum interrupt_mode mode) {
-    bool const msix = mode == INTERRUPTS_MSIX;
+void start_device(struct virtio_pci* device, struct virtqueue* queue,
+                  struct options const* options) {
+    bool const msix = options->interrupts == INTERRUPTS_MSIX;
     require(virtio_reset(device), "virtio: reset reads back status 0");
-    require(virtio_negotiate_version_1(device), "virtio: VIRTIO_F_VERSION_1 negotiated");
+    require(virtio_negotiate(device, options->event_idx ? VIRTIO_F_EVENT_IDX_BIT : 0),
+            options->event_idx ? "virtio: VIRTIO_F_VERSION_1 and VIRTIO_F_EVENT_IDX negotiated"
+                               : "virtio: VIRTIO_F_VERSION_1 negotiated");
     require(virtio_set_config_vector(device, msix ? CONFIG_MSIX_ENTRY : VIRTIO_MSI_NO_VECTOR),
             "virtio: configuration changes mapped to their vector");
     virtqueue_init(queue);

@@ -35,6 +35,7 @@
 #define COMMON_QUEUE_DRIVER 0x28
 #define COMMON_QUEUE_DEVICE 0x30
 
+/* A bound on the wait for a reset to complete (vireo's completes before the write does). */
 #define RESET_MAX_POLLS 100000
 
 int virtio_common_bar(struct pci_function f) {
@@ -113,20 +114,32 @@ bool virtio_reset(struct virtio_pci const* device) {
     return false;
 }
 
-/* virtio 1.2 3.1.1 steps 2-6: ACKNOWLEDGE, DRIVER, the feature bits, FEATURES_OK, and the
- * read-back that tells whether the device accepted them. Only VERSION_1 is asked for. */
-bool virtio_negotiate_version_1(struct virtio_pci const* device) {
+static uint32_t device_features(struct virtio_pci const* device, uint32_t word) {
+    mmio_write32(device->common + COMMON_DEVICE_FEATURE_SELECT, word);
+    return mmio_read32(device->common + COMMON_DEVICE_FEATURE);
+}
+
+static void driver_features(struct virtio_pci const* device, uint32_t word, uint32_t bits) {
+    mmio_write32(device->common + COMMON_DRIVER_FEATURE_SELECT, word);
+    mmio_write32(device->common + COMMON_DRIVER_FEATURE, bits);
+}
+
+/* virtio 1.2 3.1.1 steps 2-6: ACKNOWLEDGE, DRIVER, the feature bits (only ones the device
+ * offers), FEATURES_OK, and the read-back that tells whether the device accepted them. */
+bool virtio_negotiate(struct virtio_pci const* device, uint32_t word0) {
     set_status(device, VIRTIO_STATUS_ACKNOWLEDGE);
     set_status(device, VIRTIO_STATUS_DRIVER);
-    mmio_write32(device->common + COMMON_DEVICE_FEATURE_SELECT, VIRTIO_F_VERSION_1_WORD);
-    if (!(mmio_read32(device->common + COMMON_DEVICE_FEATURE) & VIRTIO_F_VERSION_1_BIT)) {
+    if (!(device_features(device, VIRTIO_F_VERSION_1_WORD) & VIRTIO_F_VERSION_1_BIT)) {
         print("virtio-rng: the device does not offer VIRTIO_F_VERSION_1\n");
         return false;
     }
-    mmio_write32(device->common + COMMON_DRIVER_FEATURE_SELECT, 0);
-    mmio_write32(device->common + COMMON_DRIVER_FEATURE, 0);
-    mmio_write32(device->common + COMMON_DRIVER_FEATURE_SELECT, VIRTIO_F_VERSION_1_WORD);
-    mmio_write32(device->common + COMMON_DRIVER_FEATURE, VIRTIO_F_VERSION_1_BIT);
+    uint32_t const offered = device_features(device, 0);
+    if ((offered & word0) != word0) {
+        print("virtio-rng: feature word 0 offers 0x%08x, not all of 0x%08x\n", offered, word0);
+        return false;
+    }
+    driver_features(device, 0, word0);
+    driver_features(device, VIRTIO_F_VERSION_1_WORD, VIRTIO_F_VERSION_1_BIT);
     set_status(device, VIRTIO_STATUS_FEATURES_OK);
     return virtio_status(device) & VIRTIO_STATUS_FEATURES_OK;
 }

@@ -22,9 +22,11 @@
 #define VIRTIO_STATUS_FEATURES_OK 8
 #define VIRTIO_STATUS_NEEDS_RESET 64
 #define VIRTIO_STATUS_FAILED 128
-/* VIRTIO_F_VERSION_1 is feature bit 32 (virtio 1.2 6): bit 0 of feature word 1. */
+/* VIRTIO_F_VERSION_1 is feature bit 32 (virtio 1.2 6): bit 0 of feature word 1.
+ * VIRTIO_F_EVENT_IDX is bit 29, in word 0 (virtio 1.2 6, 2.7.7.1). */
 #define VIRTIO_F_VERSION_1_WORD 1
 #define VIRTIO_F_VERSION_1_BIT (1u << 0)
+#define VIRTIO_F_EVENT_IDX_BIT (1u << 29)
 /* virtio 1.2 4.1.4.5: the ISR's queue and configuration change bits. */
 #define VIRTIO_ISR_QUEUE 1
 #define VIRTIO_ISR_CONFIG 2
@@ -68,7 +70,8 @@ struct virtq_used {
     struct virtq_used_element ring[QUEUE_SIZE];
     uint16_t avail_event;
 };
-/* virtio 1.2 2.7 (Table 2.3): descriptors 16-byte aligned, available ring 2, used ring 4. */
+/* virtio 1.2 2.7 (virtqueue part alignment): the descriptor table on 16 bytes, the
+ * available ring on 2, the used ring on 4. */
 struct virtqueue {
     struct virtq_desc desc[QUEUE_SIZE] __attribute__((aligned(16)));
     struct virtq_avail avail __attribute__((aligned(2)));
@@ -82,7 +85,8 @@ int virtio_common_bar(struct pci_function f);
 /* Walks the vendor capabilities; false without common, notify and ISR structures. */
 bool virtio_map(struct virtio_pci* device);
 bool virtio_reset(struct virtio_pci const* device);
-bool virtio_negotiate_version_1(struct virtio_pci const* device);
+/* Negotiates VIRTIO_F_VERSION_1 and the bits of feature word 0 in `word0`. */
+bool virtio_negotiate(struct virtio_pci const* device, uint32_t word0);
 bool virtio_setup_queue(struct virtio_pci* device, struct virtqueue const* queue,
                         uint16_t msix_vector);
 /* Maps configuration change notifications to an MSI-X table entry (virtio 1.2 4.1.5.1.2). */
@@ -96,6 +100,9 @@ void virtqueue_init(struct virtqueue* queue);
 /* Makes the buffer at guest-physical `address` available as one device-writable
  * descriptor; returns the descriptor's index. */
 uint16_t virtqueue_post(struct virtqueue* queue, uint64_t address, uint32_t length);
+/* With VIRTIO_F_EVENT_IDX: interrupt me once the used index moves past `index` (virtio
+ * 1.2 2.7.10). */
+void virtqueue_set_used_event(struct virtqueue* queue, uint16_t index);
 /* Whether the device returned a buffer not yet taken; if so, takes it. */
 bool virtqueue_take_used(struct virtqueue* queue, struct virtq_used_element* element);
 
