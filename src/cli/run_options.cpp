@@ -87,7 +87,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& options) {
         ->type_name("host|baseline")
         ->default_str("baseline");
     run->add_option("--console", options.console,
-                    "Serial console: this terminal, a file, or a unix socket to connect to")
+                    "Serial console: this terminal, a file (appended to, never truncated), or a "
+                    "unix socket to connect to")
         ->type_name("stdio|file=PATH|socket=PATH")
         ->default_str("stdio");
     run->add_option("--on-reboot", options.on_reboot,
