@@ -122,8 +122,9 @@ void maskmovq(Cpu& cpu, Insn const& insn) {
     auto const mask = static_cast<unsigned>(_mm_movemask_epi8(from64(mm(cpu, insn.op[1].reg))));
     uint8_t bytes[8];
     std::memcpy(bytes, &data, 8);
-    masked_store(cpu, insn, bytes, mask & 0xff, 8);
+    // The x87-to-MMX transition happens before the store can fault (observed with #AC).
     enter_mmx_state(cpu);
+    masked_store(cpu, insn, bytes, mask & 0xff, 8);
 }
 
 // EMMS empties every x87 register (Intel SDM Vol. 2A "EMMS"); like the other MMX

@@ -194,12 +194,16 @@ void register_partial_moves(Registry& registry) {
 } // namespace
 
 void masked_store(Cpu& cpu, Insn const& insn, uint8_t const* data, unsigned mask, unsigned size) {
-    // With an all-zero mask the processor may or may not signal faults (Intel SDM Vol. 2B
-    // "MASKMOVDQU"): vireo touches nothing.
-    if (mask == 0)
-        return;
     uint64_t const offset = cpu.regs[static_cast<unsigned>(x86::Gpr::Rdi)] & insn.address_mask;
     uint64_t const linear = segment_linear(cpu, insn.seg, offset);
+    // Alignment is checked for the whole operand, not for the bytes written, and even with an
+    // all-zero mask (observed: #AC for MASKMOVQ to an address that is not 8-byte aligned;
+    // Intel SDM Vol. 2B "MASKMOVQ" lists #AC(0)).
+    check_alignment(cpu, linear, size);
+    // With an all-zero mask the processor may or may not signal other faults (Intel SDM Vol.
+    // 2B "MASKMOVDQU"): vireo touches nothing.
+    if (mask == 0)
+        return;
     // The first and last bytes written are probed first, so that a fault leaves memory as it
     // was (a store of up to 16 bytes spans at most two pages).
     auto const first = static_cast<unsigned>(__builtin_ctz(mask));

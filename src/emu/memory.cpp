@@ -114,17 +114,6 @@ void check_canonical(Cpu const& cpu, uint64_t linear, unsigned size) {
     raise_gp(0);
 }
 
-// With alignment checking armed, a data reference must be aligned to its size: 2, 4, 8 or 16
-// bytes, 8 for an 80-bit x87 value (Intel SDM Vol. 3A 6.15 "Interrupt 17", Table 6-7). The
-// check comes after translation: a page fault has priority over #AC (Intel SDM Vol. 3A 6.9,
-// Table 6-2).
-void check_alignment(Cpu const& cpu, uint64_t linear, unsigned size) {
-    constexpr unsigned kLargestAlignment = 16;
-    unsigned const alignment = std::bit_floor(std::min(size, kLargestAlignment));
-    if (cpu.alignment_check && (linear & (alignment - 1)) != 0)
-        raise_fault(x86::Vector::AlignmentCheck, 0);
-}
-
 // Translates a data reference, with the checks that precede and follow the page walk.
 Split translate_data(Cpu& cpu, uint64_t linear, unsigned size, Access access, Privilege privilege) {
     if (privilege == Privilege::Supervisor)
@@ -153,6 +142,17 @@ void write_as(Cpu& cpu, uint64_t linear, void const* in, unsigned size, Privileg
 }
 
 } // namespace
+
+// With alignment checking armed, a data reference must be aligned to its size: 2, 4, 8 or 16
+// bytes, 8 for an 80-bit x87 value (Intel SDM Vol. 3A 6.15 "Interrupt 17", Table 6-7). The
+// check comes after translation: a page fault has priority over #AC (Intel SDM Vol. 3A 6.9,
+// Table 6-2).
+void check_alignment(Cpu const& cpu, uint64_t linear, unsigned size) {
+    constexpr unsigned kLargestAlignment = 16;
+    unsigned const alignment = std::bit_floor(std::min(size, kLargestAlignment));
+    if (cpu.alignment_check && (linear & (alignment - 1)) != 0)
+        raise_fault(x86::Vector::AlignmentCheck, 0);
+}
 
 void read_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size) {
     read_as(cpu, linear & cpu.linear_mask, out, size, Access::Read, Privilege::Current);

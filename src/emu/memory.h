@@ -20,6 +20,11 @@ void read_for_write_slow(Cpu& cpu, uint64_t linear, void* out, unsigned size);
 void read_system(Cpu& cpu, uint64_t linear, void* out, unsigned size);
 void write_system(Cpu& cpu, uint64_t linear, void const* in, unsigned size);
 
+// Raises #AC(0) when alignment checking is armed (Cpu::alignment_check) and `linear` is not
+// aligned for an access of `size` bytes. The slow paths call it; handlers that write with
+// narrower accesses than their operand (MASKMOVQ) call it for the whole operand.
+void check_alignment(Cpu const& cpu, uint64_t linear, unsigned size);
+
 // A host pointer for `size` bytes at `linear` that may be written, for atomic
 // read-modify-write instructions; nullptr when the bytes are not one RAM run (MMIO, page
 // crossing), in which case the caller falls back to separate read and write. Faults like a

@@ -248,6 +248,18 @@ TEST(AlignmentCheck, PopfArmsTheCheckForTheNextInstruction) {
     EXPECT_TRUE(h.cpu.alignment_check);
 }
 
+TEST(AlignmentCheck, MaskmovqChecksTheWholeOperandAfterEnteringMmxState) {
+    Paged h;
+    h.cpu.cr0 |= x86::kCr0Am;
+    h.cpu.flags.set_rflags(x86::kFlagAc);
+    h.cpu.fpu.ftw = 0;
+    h.reg(Gpr::Rdi) = kVirt + 4;
+    // The mask (MM2) is all zeros: nothing is written, yet the operand is misaligned.
+    ExecResult const r = run_user(h, {0x0f, 0xf7, 0xca}); // maskmovq mm1, mm2
+    EXPECT_EQ(r.fault.vector, kAlignmentCheck);
+    EXPECT_EQ(h.cpu.fpu.ftw, 0xff); // the x87-to-MMX transition happened first
+}
+
 TEST(AlignmentCheck, NotAtCpl0) {
     Paged h;
     h.cpu.cr0 |= x86::kCr0Am;
