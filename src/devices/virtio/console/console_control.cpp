@@ -1,5 +1,6 @@
 #include "devices/virtio/console/console_control.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace vireo::virtio::console {
@@ -29,7 +30,7 @@ std::vector<uint8_t> encode_control(ControlMessage const& message, std::string_v
     std::memcpy(bytes.data(), &message.id, 4);
     std::memcpy(bytes.data() + 4, &event, 2);
     std::memcpy(bytes.data() + 6, &message.value, 2);
-    std::memcpy(bytes.data() + kControlHeaderSize, name.data(), name.size());
+    std::copy(name.begin(), name.end(), bytes.begin() + kControlHeaderSize);
     return bytes;
 }
 
