@@ -7,6 +7,8 @@
 #include "base/event_loop.h"
 #include "base/trace.h"
 #include "chardev/console.h"
+#include "control/api_server.h"
+#include "control/vm_handle.h"
 #include "vmm/accel_select.h"
 #include "vmm/default_guest.h"
 #include "vmm/vm.h"
@@ -91,6 +93,11 @@ Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
     auto console = TRY_CONTEXT(Console::create(config.console, *loop), "--console");
     console->set_on_quit([&current] { current.stop(0); });
     loop->start();
+    // The control socket (docs/api.md) lives across restarts; the handle follows the VM.
+    control::VmHandle api_vm;
+    std::unique_ptr<control::ApiServer> api;
+    if (config.api_socket)
+        api = TRY(control::ApiServer::create(*config.api_socket, api_vm));
 
     auto decision = TRY(decide_accelerator(config.accel));
     AccelConfig accel_config{config.cpus, config.cpu_profile};
@@ -107,7 +114,9 @@ Result<int> run_until_done(VmConfig const& config, CurrentVm& current) {
             announced = true;
         }
         current.set(vm.get());
+        api_vm.attach(vm.get());
         VmOutcome const outcome = vm->run();
+        api_vm.attach(nullptr);
         current.set(nullptr);
         report_outcome(outcome);
         if (outcome.kind == VmOutcome::Kind::Reset && config.on_reboot == OnReboot::Restart &&
