@@ -35,13 +35,17 @@ public:
         return **instance;
     }
 
-    // Sets up `count` queues (with a size from the input) through the PCI transport.
-    FuzzQueues(virtio::test::PciDriver& driver, FuzzInput& input, uint16_t count)
+    // Brings the device up through the PCI transport as a driver would: negotiates
+    // `features` (which it must accept), sets up `count` queues with a size from the input,
+    // sets DRIVER_OK.
+    FuzzQueues(virtio::test::PciDriver& driver, uint64_t features, FuzzInput& input, uint16_t count)
         : size_(static_cast<uint16_t>(1U << (input.u8() % 9)))
         , avail_idx_(count, 0) {
+        check((driver.negotiate(features) & virtio::kStatusFeaturesOk) != 0, "features refused");
         for (uint16_t queue = 0; queue < count; ++queue)
             driver.setup_queue(queue, size_, desc(queue), desc(queue) + kAvailOffset,
                                desc(queue) + kUsedOffset);
+        driver.driver_ok();
     }
 
     // One round of input; returns the queue it touched, for the caller to serve.

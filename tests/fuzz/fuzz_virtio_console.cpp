@@ -61,10 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
     check(console.has_value(), "creating the device");
     auto pci = *virtio::VirtioPciDevice::create(*console, FuzzQueues::memory());
     PciDriver driver(*pci);
-    check((driver.negotiate(features) & virtio::kStatusFeaturesOk) != 0, "features refused");
     auto const queue_count = static_cast<uint16_t>((*console)->queue_sizes().size());
-    FuzzQueues queues(driver, input, queue_count);
-    driver.driver_ok();
+    FuzzQueues queues(driver, features, input, queue_count);
 
     for (unsigned round = 0; !input.empty() && round < kMaxRounds; ++round)
         (*console)->process_queue(queues.round(input));

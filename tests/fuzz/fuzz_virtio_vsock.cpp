@@ -92,9 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
     check(vsock.has_value(), "creating the device");
     auto pci = *virtio::VirtioPciDevice::create(*vsock, FuzzQueues::memory());
     PciDriver driver(*pci);
-    check((driver.negotiate(features) & virtio::kStatusFeaturesOk) != 0, "features refused");
-    FuzzQueues queues(driver, input, 3);
-    driver.driver_ok();
+    FuzzQueues queues(driver, features, input, 3);
 
     for (unsigned round = 0; !input.empty() && round < kMaxRounds; ++round) {
         (*vsock)->process_queue(queues.round(input));
