@@ -53,7 +53,11 @@ void load_converted(Cpu& cpu, Insn const& insn) {
     begin(cpu, insn);
     uint64_t const linear = memory_operand(cpu, insn);
     if (!is_empty(cpu, 7)) {
-        (void)read_sized<Size == 10 ? 8 : Size>(cpu, linear); // the access can still fault
+        // The whole operand is still read, and can fault (all 10 bytes of an m80bcd).
+        if constexpr (Size == 10)
+            (void)read_mem<F80>(cpu, linear);
+        else
+            (void)read_sized<Size>(cpu, linear);
         push_checked(cpu, kIndefinite);
         return;
     }

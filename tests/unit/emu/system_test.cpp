@@ -196,9 +196,19 @@ TEST(Paging, ReadModifyWriteFaultReportsAWrite) {
     EXPECT_EQ(r.fault.error_code, 0x3u);            // present | write
 }
 
+TEST(Paging, FbldOnAFullStackStillReadsAllTenBytes) {
+    Paged h;
+    h.map(kVirt, Harness::kDataAddress, P | W); // the next page is not mapped
+    h.cpu.fpu.ftw = 0x80;                       // ST(7) in use (TOP = 0): the load overflows
+    h.reg(Gpr::Rbx) = kVirt + 0xff8;
+    ExecResult const r = h.run({0xdf, 0x23}); // fbld [rbx]
+    EXPECT_EQ(r.fault.vector, kPageFault);
+    EXPECT_EQ(h.cpu.cr2, kVirt + 0x1000); // bytes 8 and 9 of the operand
+}
+
 // Runs `code` at CPL 3 from a user page, with the data page user-accessible.
-ExecResult run_user(Paged& h, std::vector<uint8_t> const& code) {
-    h.map(kVirt, Harness::kDataAddress, P | W | U);
+ExecResult run_user(Paged& h, std::vector<uint8_t> const& code, uint64_t data_flags = P | W | U) {
+    h.map(kVirt, Harness::kDataAddress, data_flags);
     h.map(0x20000, 0x20000, P | W | U);
     h.map(Harness::kStackTop - 0x1000, Harness::kStackTop - 0x1000, P | W | U);
     h.load(0x20000, code);
@@ -258,6 +268,19 @@ TEST(AlignmentCheck, MaskmovqChecksTheWholeOperandAfterEnteringMmxState) {
     ExecResult const r = run_user(h, {0x0f, 0xf7, 0xca}); // maskmovq mm1, mm2
     EXPECT_EQ(r.fault.vector, kAlignmentCheck);
     EXPECT_EQ(h.cpu.fpu.ftw, 0xff); // the x87-to-MMX transition happened first
+}
+
+TEST(AlignmentCheck, ComesBeforeTheWritePermissionCheck) {
+    Paged h;
+    h.cpu.cr0 |= x86::kCr0Am;
+    h.cpu.flags.set_rflags(x86::kFlagAc);
+    h.reg(Gpr::Rbx) = kVirt + 1;
+    ExecResult r = run_user(h, {0xf0, 0x0f, 0xba, 0x3b, 0x17}, P | U); // lock btc dword [rbx], 23
+    EXPECT_EQ(r.fault.vector, kAlignmentCheck);
+    h.reg(Gpr::Rbx) = kVirt;
+    r = run_user(h, {0xf0, 0x0f, 0xba, 0x3b, 0x17}, P | U);
+    EXPECT_EQ(r.fault.vector, kPageFault);
+    EXPECT_EQ(r.fault.error_code, 0x7u); // present | write | user
 }
 
 TEST(AlignmentCheck, NotAtCpl0) {
