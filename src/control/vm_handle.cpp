@@ -41,21 +41,22 @@ ApiResult<VmStatus> VmHandle::query_state() {
 
 // Pause and resume are asked of a VM that runs or is paused; the VM ignores them otherwise,
 // and saying so is more useful to a client than a silent success.
-ApiResult<void> VmHandle::pause() {
-    std::lock_guard lock(mutex_);
+ApiResult<Vm*> VmHandle::pausable_vm() {
     Vm* vm = TRY(running_vm());
     if (vm->state() != VmState::Running && vm->state() != VmState::Paused)
         return api_error(ErrorClass::WrongState, "the VM is {}", vm_state_name(vm->state()));
-    vm->pause();
+    return vm;
+}
+
+ApiResult<void> VmHandle::pause() {
+    std::lock_guard lock(mutex_);
+    TRY(pausable_vm())->pause();
     return {};
 }
 
 ApiResult<void> VmHandle::resume() {
     std::lock_guard lock(mutex_);
-    Vm* vm = TRY(running_vm());
-    if (vm->state() != VmState::Running && vm->state() != VmState::Paused)
-        return api_error(ErrorClass::WrongState, "the VM is {}", vm_state_name(vm->state()));
-    vm->resume();
+    TRY(pausable_vm())->resume();
     return {};
 }
 

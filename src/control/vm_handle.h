@@ -27,7 +27,9 @@ public:
     ApiResult<virtio::BalloonStatus> query_balloon(std::chrono::milliseconds wait) override;
 
 private:
+    // These expect mutex_ held.
     ApiResult<Vm*> running_vm();
+    ApiResult<Vm*> pausable_vm();
     ApiResult<virtio::VirtioBalloon*> balloon();
 
     // Held for the whole of each command: attach() must not pull a VM from under one.
