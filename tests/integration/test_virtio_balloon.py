@@ -77,8 +77,9 @@ def test_balloon_inflates_and_deflates(tmp_path):
         assert inflated["inflated-bytes"] == BALLOON_BYTES, inflated
         shrunk = fresh_available(api)
         assert shrunk < available - BALLOON_BYTES + SLACK, (available, shrunk)
-        rss = poll(lambda: shmem_rss_bytes(vm.process.pid), lambda r: r < peak - BALLOON_BYTES, 30)
-        assert rss is not None, f"host RSS did not drop: peak {peak}, now {shmem_rss_bytes(vm.process.pid)}"
+        host_memory = lambda: shmem_rss_bytes(vm.process.pid)  # noqa: E731
+        rss = poll(host_memory, lambda r: r < peak - BALLOON_BYTES, 30)
+        assert rss is not None, f"host RSS did not drop: peak {peak}, now {host_memory()}"
 
         api.ok("balloon-set-target", bytes=0)
         deflated = wait_for_actual(api, 0)
