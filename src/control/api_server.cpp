@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@ namespace vireo::control {
 namespace {
 
 constexpr size_t kReadChunk = 4096;
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 } // namespace
 
@@ -65,6 +67,10 @@ void ApiServer::accept_clients() {
         reap_finished_clients();
         for (UniqueFd fd = listener_.accept(); fd.valid(); fd = listener_.accept())
             admit(std::move(fd));
+        // Out of descriptors or memory, the waiting client stays queued and poll() would
+        // wake at once: give the process time to recover rather than spin.
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            std::this_thread::sleep_for(kAcceptBackoff);
     }
 }
 
