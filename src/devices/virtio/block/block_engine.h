@@ -1,8 +1,9 @@
 // Serves block requests with io_uring. The engine pops chains from the request queues,
 // parses them, and hands the kernel the transfer straight between the image and the guest's
 // buffers (readv/writev on the chain's host spans: no copy in vireo); completions write the
-// status byte and return the chain through the used ring. It can also watch file
-// descriptors (the queues' kick eventfds) through the same ring, so that one thread waits on
+// status byte and return the chain through the used ring. Reads the page cache holds and
+// buffered writes are done at once by the engine's thread (see issue_inline()). It can also watch
+// file descriptors (the queues' kick eventfds) through the same ring, so that one thread waits on
 // guest notifications and disk completions at once.
 //
 // Threads: an engine is used by one thread at a time (the device's worker, or whoever calls
@@ -68,6 +69,7 @@ private:
     io_uring_sqe* next_sqe();
     void start(std::unique_ptr<InFlight> op);
     void issue(InFlight& op);
+    bool issue_inline(InFlight& op);
     void issue_range(InFlight& op);
     void completed(InFlight* op, int result);
     std::optional<Status> step(InFlight& op, int result);
