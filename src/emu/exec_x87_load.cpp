@@ -74,6 +74,8 @@ void load_converted(Cpu& cpu, Insn const& insn) {
     uint16_t const unmasked = raise(cpu, op.status & kExceptions);
     if ((unmasked & kInvalid) == 0)
         push_checked(cpu, op.st0);
+    else // nothing is pushed, and there was no stack overflow (Intel SDM Vol. 2A "FLD")
+        set_condition(cpu, kC1, 0);
 }
 
 void load_m80(Cpu& cpu, Insn const& insn) {

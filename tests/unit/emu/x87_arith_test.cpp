@@ -3,6 +3,7 @@
 // values, and every precision and rounding control: the emulator must leave the same FXSAVE
 // image (registers, tags, TOP, condition codes, exception flags, ES/B), EFLAGS and memory as
 // the host. Opcode groups follow Intel SDM Vol. 2 Appendix A.4 (x87 escape opcodes).
+#include <cstring>
 #include <span>
 
 #include <gtest/gtest.h>
@@ -87,6 +88,24 @@ TEST(X87, LoadsAndStoresMatchHost) {
     };
     for (auto const& form : kForms)
         check({form[0], form[1]}, 12);
+}
+
+// FLD of an SNaN with #IA unmasked pushes nothing, and still clears C1: there was no stack
+// overflow (Intel SDM Vol. 2A "FLD", FPU Flags Affected). Found by bench/difftest-long.
+TEST(X87, UnmaskedInvalidLoadClearsC1) {
+    Harness h;
+    constexpr uint32_t kSignalingNan = 0x7fa00000;
+    constexpr uint16_t kFswC1Top3 = 0x1a00; // C1 set, TOP = 3
+    for (uint8_t const ftw : {0x00, 0xc2}) {
+        SimdState state;
+        state.fpu.fcw = 0x037e; // invalid operation unmasked
+        state.fpu.fsw = kFswC1Top3;
+        state.fpu.ftw = ftw;
+        std::memcpy(state.data.data(), &kSignalingNan, sizeof(kSignalingNan));
+        EXPECT_EQ(compare_with_host(h, {0xd9, 0x06}, state), ""); // fld dword [rsi]
+        EmulatedRun const run = run_emulated(h, {0xd9, 0x06}, state);
+        EXPECT_EQ(run.state.fpu.fsw & 0x0200, 0) << "C1";
+    }
 }
 
 // An instruction sequence: intermediate results stay in the emulator's registers.
