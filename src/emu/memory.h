@@ -45,15 +45,23 @@ inline bool tlb_hit(TlbEntry const& entry, uint64_t linear, unsigned size) {
     return entry.tag == (linear >> kPageShift) && (linear & kPageOffsetMask) <= kPageSize - size;
 }
 
-template <typename T>
-inline T read_mem(Cpu& cpu, uint64_t linear) {
+using SlowRead = void (*)(Cpu&, uint64_t, void*, unsigned);
+
+// A load through one of the data TLBs, or its slow path on a miss.
+template <typename T, SlowRead Slow>
+inline T read_through(Cpu& cpu, TlbEntry const* table, uint64_t linear) {
     T value;
-    TlbEntry const& entry = cpu.tlb_read[Tlb::slot(linear)];
+    TlbEntry const& entry = table[Tlb::slot(linear)];
     if (tlb_hit(entry, linear, sizeof(T))) [[likely]]
         std::memcpy(&value, reinterpret_cast<void const*>(linear + entry.addend), sizeof(T));
     else
-        read_slow(cpu, linear, &value, sizeof(T));
+        Slow(cpu, linear, &value, sizeof(T));
     return value;
+}
+
+template <typename T>
+inline T read_mem(Cpu& cpu, uint64_t linear) {
+    return read_through<T, read_slow>(cpu, cpu.tlb_read, linear);
 }
 
 template <typename T>
@@ -71,13 +79,7 @@ inline void write_mem(Cpu& cpu, uint64_t linear, T value) {
 // write TLB only maps pages that may be written, so its hit is enough.
 template <typename T>
 inline T read_for_write(Cpu& cpu, uint64_t linear) {
-    T value;
-    TlbEntry const& entry = cpu.tlb_write[Tlb::slot(linear)];
-    if (tlb_hit(entry, linear, sizeof(T))) [[likely]]
-        std::memcpy(&value, reinterpret_cast<void const*>(linear + entry.addend), sizeof(T));
-    else
-        read_for_write_slow(cpu, linear, &value, sizeof(T));
-    return value;
+    return read_through<T, read_for_write_slow>(cpu, cpu.tlb_write, linear);
 }
 
 // Sized accesses for handlers templated on the operand size in bytes.
