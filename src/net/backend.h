@@ -45,6 +45,9 @@ public:
     virtual ~Backend() = default;
     [[nodiscard]] virtual std::string_view name() const = 0;
     [[nodiscard]] virtual HostOffloads host_offloads() const = 0;
+    // The largest IP packet the back end takes from the guest and sends to it, which the
+    // device offers the guest as its MTU. Ethernet's payload (IEEE 802.3 3.2.7) by default.
+    [[nodiscard]] virtual uint16_t mtu() const { return kEthernetMtu; }
 
     // Where received frames go; set once, before the back end's thread starts.
     void attach(FrameSink& sink) { sink_ = &sink; }

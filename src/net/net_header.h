@@ -29,6 +29,8 @@ inline constexpr size_t kNetHeaderSize = 12;
 // The largest frame a device handles: a 64 KiB TCP/IP super-packet with its Ethernet and
 // VLAN headers, the size virtio 1.2 5.1.6.3.1 asks receive buffers to hold with GSO.
 inline constexpr size_t kMaxFrameSize = 65562 - kNetHeaderSize;
+// Ethernet's payload (IEEE 802.3 3.2.7): the MTU unless a back end says otherwise.
+inline constexpr uint16_t kEthernetMtu = 1500;
 // The smallest: an Ethernet header (IEEE 802.3 3.1.1: two addresses and the type).
 inline constexpr size_t kEthernetHeaderSize = 14;
 

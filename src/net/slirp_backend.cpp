@@ -52,6 +52,8 @@ SlirpConfig guest_network() {
     config.vprefix_len = kPrefix6Length;
     config.vhost6 = ipv6(kHost6);
     config.vnameserver6 = ipv6(kNameserver6);
+    config.if_mtu = SlirpBackend::kMtu;
+    config.if_mru = SlirpBackend::kMtu;
     return config;
 }
 

@@ -41,7 +41,4 @@ struct Config {
 #pragma pack(pop)
 static_assert(sizeof(Config) == 12);
 
-// The MTU every back end here works with: Ethernet's payload (IEEE 802.3 3.2.7).
-inline constexpr uint16_t kDefaultMtu = 1500;
-
 } // namespace vireo::virtio::net_spec

@@ -71,7 +71,8 @@ MacAddress VirtioNet::default_mac(unsigned index) {
 uint64_t VirtioNet::features() const {
     using namespace net_spec;
     auto const host = backend_->host_offloads();
-    uint64_t features = kMac | kStatus | kMrgRxbuf | kGuestCsum;
+    // MTU: the back end's (virtio 1.2 5.1.4.1); Linux makes it eth0's MTU.
+    uint64_t features = kMac | kStatus | kMrgRxbuf | kGuestCsum | kMtu;
     features |= host.checksum ? kCsum : 0;
     features |= host.checksum && host.tcp4 ? kHostTso4 : 0;
     features |= host.checksum && host.tcp6 ? kHostTso6 : 0;
@@ -88,7 +89,7 @@ void VirtioNet::read_config(uint32_t offset, std::span<uint8_t> data) {
     std::memcpy(config.mac, mac_.data(), mac_.size());
     config.status = net_spec::kStatusLinkUp;
     config.max_virtqueue_pairs = 1;
-    config.mtu = net_spec::kDefaultMtu;
+    config.mtu = backend_->mtu();
     auto const bytes = std::as_bytes(std::span(&config, 1));
     std::memset(data.data(), 0, data.size());
     if (offset < bytes.size()) {
