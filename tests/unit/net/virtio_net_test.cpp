@@ -32,6 +32,7 @@ public:
         : offloads_(offloads) {}
     std::string_view name() const override { return "fake"; }
     net::HostOffloads host_offloads() const override { return offloads_; }
+    uint16_t mtu() const override { return mtu_value; }
     void set_guest_offloads(net::GuestOffloads offloads) override {
         guest_csum = offloads.checksum;
     }
@@ -52,6 +53,7 @@ public:
     std::vector<NetHeader> headers;
     std::vector<std::vector<uint8_t>> frames;
     bool guest_csum = false;
+    uint16_t mtu_value = net::kEthernetMtu;
 
 private:
     net::HostOffloads offloads_;
@@ -130,6 +132,19 @@ TEST_F(NetFixture, ConfigurationHasTheMacAndLinkUp) {
     device->read_config(6, status);
     EXPECT_EQ(status[0], net_spec::kStatusLinkUp);
     EXPECT_EQ(VirtioNet::default_mac(1)[5], 0x57);
+}
+
+// virtio 1.2 5.1.4: mtu, a 16-bit field after mac (6 bytes), status and max_virtqueue_pairs.
+TEST_F(NetFixture, OffersTheBackEndsMtu) {
+    constexpr uint32_t kMtuOffset = 10;
+    make();
+    EXPECT_NE(device->features() & net_spec::kMtu, 0u);
+    for (uint16_t const mtu : {net::kEthernetMtu, uint16_t{65520}}) {
+        backend->mtu_value = mtu;
+        uint8_t field[2] = {};
+        device->read_config(kMtuOffset, field);
+        EXPECT_EQ(field[0] | (field[1] << 8), mtu);
+    }
 }
 
 TEST_F(NetFixture, RefusesFeaturesWithoutTheirDependencies) {
