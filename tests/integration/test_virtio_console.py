@@ -26,14 +26,14 @@ ECHO_DATA = random.Random(11).randbytes(256 * 1024)
 SECOND_SESSION = f"second-session-{random.Random().getrandbits(48):012x}\n".encode()
 AGENT_BLOB_SIZE = 128 * 1024
 
-# The guest has no udev: this does what its rule for virtio ports does
-# (KERNEL=="vport*", ATTR{name}=="?*", SYMLINK+="virtio-ports/$attr{name}").
+# The guest's /init links /dev/virtio-ports/NAME to each port, as udev would; the ports may
+# be named a moment after userspace is up, so the script waits for both links (10 s at most).
 # The echo loop keeps the port open (fd 3) across host sessions; `cat` ends when the host
 # client goes away (Linux reads return 0 once the host is disconnected and nothing is left).
 AUTORUN = f"""\
-mkdir -p /dev/virtio-ports
-for port in /sys/class/virtio-ports/vport*; do
-    ln -s "../${{port##*/}}" "/dev/virtio-ports/$(cat "$port/name")"
+for i in $(seq 100); do
+    [ -e /dev/virtio-ports/{ECHO_PORT} ] && [ -e /dev/virtio-ports/{AGENT_PORT} ] && break
+    sleep 0.1
 done
 echo "console-ports: $(ls /dev/virtio-ports | tr '\\n' ' ')"
 exec 3<>/dev/virtio-ports/{ECHO_PORT}
