@@ -23,7 +23,6 @@ Result<std::unique_ptr<Vm>> Vm::create(VmConfig const& config,
 }
 
 Result<void> Vm::build(Console& console, EventLoop& loop, RebootState const& carried) {
-    TRY(refuse_unavailable_devices(config_));
     devices_ = TRY(VmDevices::create({config_.testdev, config_.rng, config_.disks, config_.cpus,
                                       config_.nets, config_.balloon, config_.console_ports,
                                       config_.vsock},

@@ -34,10 +34,6 @@ constexpr uint64_t kUartPortCount = 8;
 
 } // namespace
 
-// Every option of issue 4 has its device now; kept for options parsed before their device.
-Result<void> refuse_unavailable_devices(VmConfig const& /*config*/) {
-    return {};
-}
 
 Result<std::unique_ptr<VmDevices>> VmDevices::create(Options const& options, DeviceBuses buses,
                                                      Accelerator& accelerator, GuestMemory& memory,

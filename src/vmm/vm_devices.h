@@ -75,10 +75,6 @@ struct DeviceBuses {
     Bus& mmio;
 };
 
-// Device options whose device models are not in this build are refused with one line rather
-// than ignored. Each device's engineer removes its line when the device lands.
-Result<void> refuse_unavailable_devices(VmConfig const& config);
-
 class VmDevices {
 public:
     struct Options {
