@@ -29,9 +29,9 @@ PAGE = random.Random(4).randbytes(300 * 1024)
 TOKEN = f"{random.Random().getrandbits(48):012x}"
 # The tap interface's network: the host side .1, the guest .2.
 TAP_HOST, TAP_GUEST, TAP_PREFIX = "192.168.213.1", "192.168.213.2", 24
-# virtio-net feature bits the guest should have accepted (virtio 1.2 5.1.3): CSUM, MAC,
+# virtio-net feature bits the guest should have accepted (virtio 1.2 5.1.3): CSUM, MTU, MAC,
 # HOST_TSO4, MRG_RXBUF, STATUS.
-EXPECTED_FEATURES = (0, 5, 11, 15, 16)
+EXPECTED_FEATURES = (0, 3, 5, 11, 15, 16)
 
 
 def autorun(page_port: int, tap: bool) -> str:
