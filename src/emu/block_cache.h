@@ -17,6 +17,10 @@
 
 namespace vireo::emu {
 
+namespace jit {
+class Jit;
+}
+
 struct Block {
     uint64_t physical = 0;
     CodeMode mode = CodeMode::Bits64;
@@ -36,6 +40,12 @@ struct Block {
     };
     mutable Link links[2];
     mutable uint8_t next_link = 0;
+
+    // The JIT's view (jit/jit.h): interpreted runs counted towards translation, and the
+    // translation, which holds while `jit_generation` is its code cache's generation.
+    mutable uint32_t heat = 0;
+    mutable uint32_t jit_generation = 0;
+    mutable void const* jit = nullptr;
 
     bool valid(CodePages& code_pages) const {
         return code_pages.word(pages[0]).load(std::memory_order_relaxed) == words[0] &&
@@ -86,6 +96,9 @@ public:
 
     // The most instructions in a block, so that one block cannot hold up interrupts long.
     static constexpr uint32_t kMaxInstructions = 128;
+
+    // This vCPU's translator of hot blocks (jit/jit.h), made by the executor on first use.
+    std::shared_ptr<jit::Jit> jit;
 
 private:
     // A jump-cache entry holds, without further checks, while the TLB and the cache are at

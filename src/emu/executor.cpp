@@ -2,6 +2,7 @@
 
 #include "base/trace.h"
 #include "emu/interrupts.h"
+#include "emu/jit/jit.h"
 #include "emu/registry.h"
 
 namespace vireo::emu {
@@ -78,6 +79,8 @@ void end_of_block(Cpu& cpu, Insn const*) {
             return;
         add_link(cpu, cache, block, next);
     }
+    if (jit::Jit const* jit = cache.jit.get(); jit != nullptr && jit->wants(*next))
+        return; // hot: the executor runs its translation
     cpu.current_block = next;
     cpu.block_rip = cpu.regs[kRegRip];
     return next->insns[0].exec(cpu, next->insns.get());
@@ -91,6 +94,7 @@ ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, Trace
     cpu.chain_blocks = trace == nullptr;
     Block const* previous = nullptr;
     CodePages const& code_pages = *cpu.machine->code_pages;
+    jit::Jit* const jit = jit::attach(cpu, cache);
     while (cpu.events.load(std::memory_order_relaxed) == 0) {
         if (cpu.halted)
             return {ExecStatus::Halted};
@@ -109,6 +113,15 @@ ExecResult execute(Cpu& cpu, BlockCache& cache, uint64_t max_instructions, Trace
             }
             if (block != nullptr)
                 add_link(cpu, cache, previous, block);
+        }
+        if (block != nullptr && jit != nullptr) {
+            jit::Jit::Outcome const outcome = jit->run(cpu, cache, *block, fault);
+            if (outcome == jit::Jit::Outcome::Ran) {
+                previous = nullptr; // translated blocks link among themselves
+                continue;
+            }
+            if (outcome == jit::Jit::Outcome::Faulted)
+                block = nullptr;
         }
         if (block != nullptr && run_block(cpu, *block, fault)) {
             previous = cpu.current_block;
