@@ -81,6 +81,7 @@ void extend(Emitter& e) {
 
 void lea(Emitter& e) {
     Insn const& in = e.insn();
+    e.load_address_registers();
     e.modify(in.op[0].reg, in.op[0].size, false,
              [&](Xbyak::Operand const& to) { e.effective_address(to.getReg()); });
 }

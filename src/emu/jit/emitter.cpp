@@ -43,11 +43,11 @@ std::array<Xbyak::Reg64, Emitter::kPoolSize> const& Emitter::pool() {
     return registers;
 }
 
-Emitter::Emitter(uint8_t* buffer, size_t room, EmitEnv const& env, unsigned user, uint32_t count)
+Emitter::Emitter(uint8_t* buffer, size_t room, EmitEnv const& env, Block const& block)
     : CodeGenerator(room, buffer)
     , env_(env)
-    , user_(user)
-    , count_(count) {
+    , block_(&block)
+    , count_(block.count) {
     host_of_.fill(-1);
     setDefaultJmpNEAR(true);
 }
@@ -195,17 +195,17 @@ void Emitter::linear_address() {
 // the page of the last byte as its tag, so a page-crossing access misses too.
 void Emitter::tlb_check(unsigned size, Access access) {
     assert(flags_ != FlagPlace::Host && "the flags must be saved before a TLB check");
-    int32_t const table =
-        access == Access::Write ? env_.layout.tlb_write[user_] : env_.layout.tlb_read[user_];
+    int32_t const table = access == Access::Write ? env_.layout.tlb_write : env_.layout.tlb_read;
     static_assert(sizeof(TlbEntry) == 16);
     mov(edi, esi);
     shr(edi, kPageShift - 4);
     and_(edi, (kTlbSize - 1) << 4);
+    add(rdi, qword[rbx + table]); // RDI = the entry Tlb::slot() selects
     lea(rax, ptr[rsi + static_cast<int32_t>(size - 1)]);
     shr(rax, kPageShift);
-    cmp(rax, qword[rbx + rdi + table]);
+    cmp(rax, qword[rdi]);
     jne(slow_path(), T_NEAR);
-    add(rsi, qword[rbx + rdi + table + 8]);
+    add(rsi, qword[rdi + 8]);
     flags_ = FlagPlace::Frame;
 }
 
@@ -220,6 +220,12 @@ Xbyak::Address Emitter::stack(int32_t offset, unsigned size, Access access) {
     lea(rsi, ptr[stack_pointer + offset]);
     tlb_check(size, access);
     return Xbyak::AddressFrame(size * 8)[rsi];
+}
+
+void Emitter::load_address_registers() {
+    for (unsigned slot : {unsigned{insn().base}, unsigned{insn().index}})
+        if (slot < 16 && cached(slot))
+            ensure_loaded(slot);
 }
 
 void Emitter::effective_address(Xbyak::Reg const& dst) {
@@ -276,6 +282,7 @@ void Emitter::call_handler(Step const& step) {
     mov(rdi, rbx);
     mov(rsi, reinterpret_cast<uintptr_t>(step.insn));
     mov(rdx, rsp);
+    mov(rcx, reinterpret_cast<uintptr_t>(block_));
     mov(rax, reinterpret_cast<uintptr_t>(&run_handler));
     call(rax);
     test(eax, eax);

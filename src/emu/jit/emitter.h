@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "emu/block_cache.h"
 #include "emu/jit/assembler.h"
 #include "emu/jit/layout.h"
 #include "emu/jit/recipe.h"
@@ -79,9 +80,8 @@ public:
     static constexpr unsigned kPoolSize = 9;
     static std::array<Xbyak::Reg64, kPoolSize> const& pool();
 
-    // `user` selects the TLB tables (the CPL the translation is for is 3); `count` is the
-    // number of guest instructions in the block.
-    Emitter(uint8_t* buffer, size_t room, EmitEnv const& env, unsigned user, uint32_t count);
+    // Writes the translation of `block`.
+    Emitter(uint8_t* buffer, size_t room, EmitEnv const& env, Block const& block);
 
     // Keeps guest GPR `slot` in `host` for the whole block.
     void cache_register(unsigned slot, Xbyak::Reg64 const& host);
@@ -109,8 +109,11 @@ public:
     // its handler on a TLB miss. Every check must come before any guest register is written.
     Xbyak::Address memory(unsigned size, Access access);
     Xbyak::Address stack(int32_t offset, unsigned size, Access access);
-    // The effective address of the memory operand (no segment base), for LEA.
+    // The effective address of the memory operand (no segment base), for LEA. Call
+    // load_address_registers() before modify() makes the destination: a destination that is
+    // also the base or index must be read before modify() counts it as written.
     void effective_address(Xbyak::Reg const& dst);
+    void load_address_registers();
 
     // Brackets a host instruction that produces the guest flags, or reads or keeps some.
     void host_flags();
@@ -162,7 +165,7 @@ private:
     void emit_cold(ColdPath const& cold);
 
     EmitEnv const& env_;
-    unsigned user_;
+    Block const* block_;
     uint32_t count_;
     std::array<int8_t, 16> host_of_;
     uint16_t loaded_ = 0;

@@ -25,10 +25,8 @@ CpuLayout CpuLayout::of(Cpu& cpu) {
     layout.events = offset_in(cpu, &cpu.events);
     for (unsigned s = 0; s < kSegCount; ++s)
         layout.segment_base[s] = offset_in(cpu, &cpu.seg[s].base);
-    for (unsigned user = 0; user < 2; ++user) {
-        layout.tlb_read[user] = offset_in(cpu, cpu.tlb.table(Access::Read, user));
-        layout.tlb_write[user] = offset_in(cpu, cpu.tlb.table(Access::Write, user));
-    }
+    layout.tlb_read = offset_in(cpu, &cpu.tlb_read);
+    layout.tlb_write = offset_in(cpu, &cpu.tlb_write);
     return layout;
 }
 

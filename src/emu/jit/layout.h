@@ -14,9 +14,10 @@ struct CpuLayout {
     int32_t rip = 0;    // Cpu::regs[kRegRip]
     int32_t events = 0; // Cpu::events
     int32_t segment_base[kSegCount] = {};
-    // The TLB tables of Tlb::table(), by privilege (0 supervisor, 1 user).
-    int32_t tlb_read[2] = {};
-    int32_t tlb_write[2] = {};
+    // Cpu::tlb_read and Cpu::tlb_write: the data TLB tables for the current privilege, or an
+    // empty table while alignment checking is armed (cpu.h), so the fast path never checks.
+    int32_t tlb_read = 0;
+    int32_t tlb_write = 0;
 
     static CpuLayout of(Cpu& cpu);
 };

@@ -1,6 +1,7 @@
 #include "emu/jit/recipe.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "emu/condition.h"
 #include "emu/handlers.h"
@@ -294,6 +295,16 @@ Recipe classify(Insn const& insn) {
     }
 }
 
+// VIREO_EMU_JIT_NATIVE=<hex mask of Kind values> limits native patterns to those kinds (the
+// others become helper calls): a debugging aid that bisects a miscompiled pattern.
+uint64_t native_kinds() {
+    static uint64_t const mask = [] {
+        char const* value = std::getenv("VIREO_EMU_JIT_NATIVE");
+        return value != nullptr ? std::strtoull(value, nullptr, 16) : ~uint64_t{0};
+    }();
+    return mask;
+}
+
 } // namespace
 
 Recipe recipe_for(Insn const& insn) {
@@ -306,6 +317,8 @@ Recipe recipe_for(Insn const& insn) {
         return {};
     if (recipe.kind == Kind::Cmov && !(is(insn.op[0], OpKind::Gpr) && reg_or_mem(insn.op[1])))
         return {};
+    if ((native_kinds() & (uint64_t{1} << static_cast<unsigned>(recipe.kind))) == 0)
+        recipe = Recipe{};
     if (recipe.kind == Kind::Helper)
         recipe.reads = recipe.writes = 0;
     return recipe;

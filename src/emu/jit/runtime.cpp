@@ -20,13 +20,17 @@ void end_run_soon(JitFrame& frame) {
 
 } // namespace
 
-uintptr_t run_handler(Cpu* cpu, Insn const* insn, JitFrame* frame) noexcept {
+uintptr_t run_handler(Cpu* cpu, Insn const* insn, JitFrame* frame, Block const* block) noexcept {
+    cpu->current_block = block;
+    cpu->block_rip = cpu->rip() - insn->end_offset;
     try {
         cpu->flags.set_arith(kArithFlags, unpack_flags(frame->flags));
         insn->handler(*cpu, *insn);
         frame->flags = pack_flags(cpu->flags.rflags());
     } catch (GuestFault const& fault) {
-        // The handler committed nothing: the frame still holds the flags from before it.
+        // The flags as the interpreter leaves them: unchanged by most handlers, which commit
+        // nothing before a fault, but those of the last finished iteration of a REP CMPS/SCAS.
+        frame->flags = pack_flags(cpu->flags.rflags());
         frame->run->fault = fault;
         return kExitFault;
     } catch (...) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 
+#include "emu/block_cache.h"
 #include "emu/cpu.h"
 #include "emu/fault.h"
 #include "emu/insn.h"
@@ -25,10 +26,12 @@ struct RunState {
     uint64_t code_generation = 0;
 };
 
-// Runs `insn` through its interpreter handler, with RIP already at the next instruction,
-// the guest registers in the Cpu and the flags in the frame, as the interpreter would.
-// Returns 0, or kExitFault / kExitError with the RunState filled in.
-uintptr_t run_handler(Cpu* cpu, Insn const* insn, JitFrame* frame) noexcept;
+// Runs `insn`, an instruction of `block`, through its interpreter handler, with RIP already
+// at the next instruction, the guest registers in the Cpu and the flags in the frame, as the
+// interpreter would; Cpu::current_block and block_rip name the block, as while interpreting
+// (fault paths look the instruction up there: memory.cpp). Returns 0, or kExitFault /
+// kExitError with the RunState filled in.
+uintptr_t run_handler(Cpu* cpu, Insn const* insn, JitFrame* frame, Block const* block) noexcept;
 
 struct Stubs {
     // Saves the host's callee-saved registers, puts `frame` on the stack, points RBX at the

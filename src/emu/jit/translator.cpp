@@ -148,7 +148,7 @@ TranslateResult translate(CodeCache& cache, EmitEnv const& env, Block const& blo
     slots[1].target_rip = last.next_rip;
 
     Xbyak::ClearError();
-    Emitter e(cache.code_cursor(), cache.room(), env, cpl == 3 ? 1 : 0, block.count);
+    Emitter e(cache.code_cursor(), cache.room(), env, block);
     assign_registers(e, steps);
     bool const ok = emit_block(e, steps, slots);
     if (!ok) {

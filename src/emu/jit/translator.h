@@ -2,7 +2,7 @@
 // recipe, its address, which flags are live after it), picks the guest registers to cache
 // in host registers, and drives the Emitter. A translation is specialised to the linear
 // RIP and the privilege level it was made for: RIP-relative operands and branch targets
-// become constants, and the TLB tables it reads are those of that privilege.
+// become constants, and chain links never cross a privilege change.
 #pragma once
 
 #include <cstdint>

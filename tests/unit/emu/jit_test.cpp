@@ -112,9 +112,28 @@ TEST(Jit, ArithmeticAndFlagsMatchTheInterpreter) {
                 0x48, 0x0f, 0x47, 0xdf,       // cmova rbx, rdi
                 0x48, 0xff, 0xc7,             // inc rdi
                 0x48, 0x0f, 0xbb, 0xc3,       // btc rbx, rax
-                0x48, 0xd1, 0xd2},            // rcl rdx, 1
+                0x48, 0xd1, 0xd2,             // rcl rdx, 1
+                0x48, 0x8d, 0x04, 0x40,       // lea rax, [rax+rax*2]: the base is the destination
+                0x8d, 0x4c, 0x91, 0x08},      // lea ecx, [rcx+rdx*4+8]
                40));
     p.expect_same_state();
+    EXPECT_GT(p.entries(), 0u);
+}
+
+// LEA whose destination is also its base or index, as the first use of that register in
+// the block (when the register is not yet in its host register).
+TEST(Jit, LeaReadsItsDestinationBeforeWritingIt) {
+    Pair p;
+    p.reg(Gpr::Rax, 3);
+    p.reg(Gpr::Rcx, 5);
+    p.reg(Gpr::Rdx, 7);
+    p.run(loop({0x48, 0x8d, 0x04, 0x40, // lea rax, [rax+rax*2]
+                0x8d, 0x4c, 0x91, 0x08, // lea ecx, [rcx+rdx*4+8]
+                0x48, 0x01, 0xc3,       // add rbx, rax
+                0x48, 0x01, 0xcb},      // add rbx, rcx
+               10));
+    p.expect_same_state();
+    EXPECT_EQ(p.translated.reg(Gpr::Rax), 177147u); // 3^11
     EXPECT_GT(p.entries(), 0u);
 }
 
