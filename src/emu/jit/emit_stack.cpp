@@ -141,7 +141,7 @@ void emit_branch(Emitter& e, ChainSlot* taken, ChainSlot* fallthrough) {
         adjust_rsp(e, 8 + static_cast<int32_t>(in.op[0].kind == OpKind::Imm ? in.imm & 0xffff : 0));
         e.end();
         e.prepare_exit();
-        e.exit_indirect(e.rcx);
+        e.exit_indirect(e.rcx, taken);
         return;
     }
     default: { // JMP r/m64, CALL r/m64: the target is read before anything is pushed
@@ -159,7 +159,7 @@ void emit_branch(Emitter& e, ChainSlot* taken, ChainSlot* fallthrough) {
         }
         e.end();
         e.prepare_exit();
-        e.exit_indirect(e.rcx);
+        e.exit_indirect(e.rcx, taken);
         return;
     }
     }

@@ -323,9 +323,22 @@ void Emitter::exit_direct(uint64_t target, ChainSlot* slot) {
     jmp(env_.exit_stub, T_NEAR);
 }
 
-void Emitter::exit_indirect(Xbyak::Reg64 const& target) {
+void Emitter::exit_indirect(Xbyak::Reg64 const& target, ChainSlot* slot) {
+    Xbyak::Label& leave = new_label();
     mov(cpu_field(env_.layout.rip), target);
-    exit_after_helper();
+    sub(qword[rsp + kBudget], count_);
+    jle(leave, T_NEAR);
+    cmp(cpu_field(env_.layout.events, 4), 0);
+    jne(leave, T_NEAR);
+    mov(rax, qword[rsp + kEpoch]);
+    cmp(rax, qword[rip + &slot->epoch]);
+    jne(leave, T_NEAR);
+    cmp(target, qword[rip + &slot->target_rip]);
+    jne(leave, T_NEAR);
+    jmp(qword[rip + &slot->code]);
+    L(leave);
+    mov(rax, reinterpret_cast<uintptr_t>(slot));
+    jmp(env_.exit_stub, T_NEAR);
 }
 
 void Emitter::exit_after_helper() {

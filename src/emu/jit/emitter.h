@@ -28,12 +28,15 @@
 
 namespace vireo::emu::jit {
 
-// The link from a direct exit to the translation of its target, made by the executor.
+// The link from an exit to the translation of its target, made by the executor. A direct
+// exit's target is fixed; an indirect exit (RET, JMP/CALL r/m) caches the last target it
+// was linked to, and is followed only when the guest goes there again.
 struct ChainSlot {
     uint64_t epoch = 0; // the link holds only in this epoch
     void const* code = nullptr;
     uint64_t target_rip = 0;
     uint8_t cpl = 0;
+    bool indirect = false;
 };
 
 // One guest instruction as the translator planned it.
@@ -126,7 +129,7 @@ public:
     // back. A direct exit has a known target and may be linked to its translation.
     void prepare_exit();
     void exit_direct(uint64_t target, ChainSlot* slot);
-    void exit_indirect(Xbyak::Reg64 const& target);
+    void exit_indirect(Xbyak::Reg64 const& target, ChainSlot* slot);
     void exit_after_helper();
 
     // Writes the cold paths. Returns false if the code did not fit or did not assemble.

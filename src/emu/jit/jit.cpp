@@ -153,10 +153,13 @@ void Jit::observe(Cpu const& cpu, BlockCache const& blocks) {
     }
 }
 
-// The last run left through a direct exit to where the guest is now: its translation is
-// that exit's successor for as long as this epoch lasts.
+// The last run left through an exit to where the guest is now: its translation is that
+// exit's successor for as long as this epoch lasts (for an indirect exit, while the guest
+// goes to the same address).
 void Jit::link_pending(Cpu const& cpu, Translation const& next) {
-    if (pending_ != nullptr && pending_->target_rip == cpu.rip() && pending_->cpl == next.cpl) {
+    if (pending_ != nullptr && (pending_->indirect || pending_->target_rip == cpu.rip()) &&
+        pending_->cpl == next.cpl) {
+        pending_->target_rip = cpu.rip();
         pending_->code = next.code;
         pending_->epoch = epoch_;
     }

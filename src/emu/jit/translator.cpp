@@ -146,6 +146,8 @@ TranslateResult translate(CodeCache& cache, EmitEnv const& env, Block const& blo
     bool const direct = kind == Kind::Jmp || kind == Kind::Jcc || kind == Kind::Call;
     slots[0].target_rip = direct ? last.next_rip + last.insn->imm : last.next_rip;
     slots[1].target_rip = last.next_rip;
+    slots[0].indirect =
+        kind == Kind::Ret || kind == Kind::JmpIndirect || kind == Kind::CallIndirect;
 
     Xbyak::ClearError();
     Emitter e(cache.code_cursor(), cache.room(), env, block);
