@@ -307,8 +307,9 @@ void Emitter::prepare_exit() {
         spill_flags();
 }
 
-void Emitter::exit_direct(uint64_t target, ChainSlot* slot) {
-    Xbyak::Label& leave = new_label();
+// Counts the block against the budget and goes on to `leave` unless the run may continue
+// through `slot`: budget left, no event pending and the link made in this epoch.
+void Emitter::check_link(ChainSlot* slot, Xbyak::Label& leave) {
     sub(qword[rsp + kBudget], count_);
     jle(leave, T_NEAR);
     cmp(cpu_field(env_.layout.events, 4), 0);
@@ -316,6 +317,11 @@ void Emitter::exit_direct(uint64_t target, ChainSlot* slot) {
     mov(rax, qword[rsp + kEpoch]);
     cmp(rax, qword[rip + &slot->epoch]);
     jne(leave, T_NEAR);
+}
+
+void Emitter::exit_direct(uint64_t target, ChainSlot* slot) {
+    Xbyak::Label& leave = new_label();
+    check_link(slot, leave);
     jmp(qword[rip + &slot->code]);
     L(leave);
     store_rip(target);
@@ -326,13 +332,7 @@ void Emitter::exit_direct(uint64_t target, ChainSlot* slot) {
 void Emitter::exit_indirect(Xbyak::Reg64 const& target, ChainSlot* slot) {
     Xbyak::Label& leave = new_label();
     mov(cpu_field(env_.layout.rip), target);
-    sub(qword[rsp + kBudget], count_);
-    jle(leave, T_NEAR);
-    cmp(cpu_field(env_.layout.events, 4), 0);
-    jne(leave, T_NEAR);
-    mov(rax, qword[rsp + kEpoch]);
-    cmp(rax, qword[rip + &slot->epoch]);
-    jne(leave, T_NEAR);
+    check_link(slot, leave);
     cmp(target, qword[rip + &slot->target_rip]);
     jne(leave, T_NEAR);
     jmp(qword[rip + &slot->code]);

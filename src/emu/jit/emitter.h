@@ -164,6 +164,7 @@ private:
     Xbyak::Label& slow_path();
     Xbyak::Label& fault_exit(Step const& step);
     void store_rip(uint64_t value);
+    void check_link(ChainSlot* slot, Xbyak::Label& leave);
     void call_handler(Step const& step);
     void emit_cold(ColdPath const& cold);
 
