@@ -143,13 +143,21 @@ void KvmAccelerator::signal_msi(uint64_t address, uint32_t data) {
 
 // KVM_IOEVENTFD (Documentation/virt/kvm/api.rst 4.59): with DATAMATCH, only a write of
 // exactly `length` bytes with value `value` signals the eventfd; other writes still exit.
-bool KvmAccelerator::add_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
+namespace {
+kvm_ioeventfd doorbell_request(uint64_t address, uint32_t length, uint64_t value, int fd,
+                               uint32_t extra_flags) {
     kvm_ioeventfd doorbell{};
     doorbell.datamatch = value;
     doorbell.addr = address;
     doorbell.len = length;
     doorbell.fd = fd;
-    doorbell.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+    doorbell.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | extra_flags;
+    return doorbell;
+}
+} // namespace
+
+bool KvmAccelerator::add_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
+    kvm_ioeventfd doorbell = doorbell_request(address, length, value, fd, 0);
     if (ioctl(vm_.get(), KVM_IOEVENTFD, &doorbell) < 0) {
         VIREO_TRACE(Kvm, "KVM_IOEVENTFD {:#x}/{}: {}", address, length,
                     Error::from_errno("").message());
@@ -160,12 +168,8 @@ bool KvmAccelerator::add_doorbell(uint64_t address, uint32_t length, uint64_t va
 }
 
 void KvmAccelerator::remove_doorbell(uint64_t address, uint32_t length, uint64_t value, int fd) {
-    kvm_ioeventfd doorbell{};
-    doorbell.datamatch = value;
-    doorbell.addr = address;
-    doorbell.len = length;
-    doorbell.fd = fd;
-    doorbell.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN;
+    kvm_ioeventfd doorbell =
+        doorbell_request(address, length, value, fd, KVM_IOEVENTFD_FLAG_DEASSIGN);
     if (ioctl(vm_.get(), KVM_IOEVENTFD, &doorbell) < 0)
         log_warn("KVM_IOEVENTFD deassign {:#x}: {}", address, Error::from_errno("").message());
 }
