@@ -204,11 +204,21 @@ TEST_F(ConsoleTest, ClosedPortReadsNothing) {
 }
 
 TEST_F(ConsoleTest, SecondClientTakesOverWhenTheFirstLeaves) {
+    record_control_buffers();
     open_port(1);
     auto first = test::connect_to(dir_.file("alpha.sock"));
     ASSERT_TRUE(wait_for([&] { return console_->port(1)->host_connected(); }));
     auto second = test::connect_to(dir_.file("alpha.sock")); // waits in the backlog
     first.reset();
+    // The guest hears the first client leave (PORT_OPEN 0) and the second arrive (PORT_OPEN
+    // 1); only then is it sure that what it writes goes to the second client.
+    std::vector<uint16_t> opens;
+    ASSERT_TRUE(wait_for([&] {
+        for (auto const& received : received_control(0))
+            if (received.message.event == ControlEvent::PortOpen && received.message.id == 1)
+                opens.push_back(received.message.value);
+        return opens.size() >= 2 && opens[opens.size() - 2] == 0 && opens.back() == 1;
+    }));
     send(console::transmit_queue(1), test::bytes_of("to whoever is there"));
     EXPECT_EQ(test::receive(second.get(), 19), "to whoever is there");
 }
