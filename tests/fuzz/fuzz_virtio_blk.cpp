@@ -118,14 +118,22 @@ void check_image(Backing const& backing, bool read_only) {
 }
 
 // A bump allocator over the buffer area: each round's headers, data, status bytes and
-// indirect tables, disjoint from each other and from the rings.
+// indirect tables, disjoint from each other and from the rings. Data segments are cut short
+// so that the request's status buffer and indirect table still fit after them.
 class Area {
 public:
     static constexpr uint64_t kBegin = virtio::test::kBufferArea;
     static constexpr uint64_t kEnd = kRamBytes;
+    // A 4-byte status buffer and a table of six descriptors, each 16-byte aligned.
+    static constexpr uint64_t kTail = 16 + 16 * 6;
 
-    uint64_t take(uint64_t& length) {
-        length = std::min(length, kEnd - next_);
+    // Room for one more request: its header, and the tail its data leaves.
+    [[nodiscard]] bool has_room() const { return kEnd - next_ >= block::kHeaderBytes + kTail; }
+
+    // Cuts `length` to what fits, keeping `reserve` bytes free at the end.
+    uint64_t take(uint64_t& length, uint64_t reserve = 0) {
+        uint64_t const end = kEnd - reserve;
+        length = std::min(length, next_ < end ? end - next_ : 0);
         uint64_t const address = next_;
         next_ = (next_ + length + 15) & ~uint64_t{15}; // indirect tables want 16-byte alignment
         next_ = std::min(next_, kEnd);
@@ -233,6 +241,8 @@ private:
 };
 
 std::optional<Request> Session::build(FuzzInput& input) {
+    if (!area_.has_room())
+        return std::nullopt;
     Request request;
     uint8_t const selector = input.u8();
     request.type = static_cast<uint32_t>(kTypes[selector & 7]);
@@ -288,7 +298,7 @@ void Session::data_segment(FuzzInput& input, Request& request) {
         wild_ = true;
         return add(input.u64(), length, writable, request);
     }
-    uint64_t const address = area_.take(length);
+    uint64_t const address = area_.take(length, Area::kTail);
     if (!writable) {
         auto const contents = input.bytes(std::min<uint64_t>(input.u16(), length));
         check(memory().write(address, contents).has_value(), "writing a data segment");
