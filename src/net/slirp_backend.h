@@ -41,10 +41,17 @@ public:
     // guest segmenting and slirp acknowledging each segment. Its IPv6 input drops packets
     // over the MTU, so no TSO6.
     [[nodiscard]] HostOffloads host_offloads() const override { return {true, true, false, false}; }
-    // libslirp's largest MTU rounded down to 8 bytes (IF_MTU_MAX in its if.h is 65521): with
-    // it the guest sends, and slirp's TCP sends the guest, segments of up to 64 KiB, so an
-    // emulated guest handles 40 times fewer packets than at 1500 (bench/virtio-net).
-    static constexpr uint16_t kMtu = 65520;
+    // 16 KiB: an emulated guest handles 11 times fewer packets than at Ethernet's 1500, and
+    // a TCP window still holds four segments. libslirp's TCP negotiates no window scaling,
+    // so a guest's window is at most 65535 bytes. At slirp's largest MTU (IF_MTU_MAX, 65521,
+    // in its if.h) one segment filled it, and transfers to a busy guest stalled for seconds:
+    // a guest that acknowledged before reading left a window just under half the largest,
+    // which slirp's sender does not fill (its tcp_output sends a part-segment only into half
+    // the largest window, BSD silly-window avoidance) and which Linux does not re-announce
+    // on reading (tcp_cleanup_rbuf waits for the window to double); only slirp's 5-second
+    // persist timer went on (TCPTV_PERSMIN). With four segments to a window, any window
+    // short of one segment doubles when the guest reads.
+    static constexpr uint16_t kMtu = 16384;
     [[nodiscard]] uint16_t mtu() const override { return kMtu; }
 
     void prepare(PollSet& set, int& timeout_ms) override;
