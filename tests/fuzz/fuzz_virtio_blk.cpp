@@ -14,8 +14,9 @@
 //     bits 2-3 status lone writable byte / missing / device-readable / 4-byte buffer;
 //     bit 4 indirect table; bit 5 loop back to the first descriptor; bits 6-7 data segments),
 //   per data segment: flags (u8: bit 0 device-writable, bit 1 raw address, bit 2 32-bit
-//     length), length (u16 or u32), the raw address (u64) if any, and for a readable segment
-//     at a harness address its contents (u16 count, bytes).
+//     length, bit 3 split), length (u16 or u32), the raw address (u64) if any, else the
+//     number of descriptors (u16) if split, and for a readable segment its contents (u16
+//     count, bytes).
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -33,6 +34,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "devices/virtio/block/block_request.h"
 #include "devices/virtio/block/virtio_block.h"
 #include "fuzz_input.h"
 #include "pci_driver.h"
@@ -51,11 +53,31 @@ constexpr uint64_t kRamBytes = virtio::test::kRamBytes;
 constexpr uint64_t kImageBytes = 64 * 1024;
 constexpr unsigned kMaxRounds = 16;
 constexpr unsigned kMaxRequests = 8;
+constexpr unsigned kMaxPieces = 2 * block::kMaxDataSegments;
 constexpr uint8_t kUnwritten = 0xee; // the status byte before the device answers
 
+// What the device said it wrote into guest RAM (GuestMemory::notify_written) this round:
+// the emulator drops code it decoded from those bytes, so every write must be there.
+std::vector<std::pair<uint64_t, uint64_t>>& reported() {
+    static std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    return ranges;
+}
+
+bool was_reported(uint64_t address, uint64_t length) {
+    return length == 0 || std::any_of(reported().begin(), reported().end(), [&](auto const& r) {
+               return r.first <= address && address + length <= r.first + r.second;
+           });
+}
+
 GuestMemory& memory() {
-    static auto const instance = GuestMemory::create(kRamBytes);
-    return **instance;
+    static GuestMemory& instance = []() -> GuestMemory& {
+        static auto created = GuestMemory::create(kRamBytes);
+        check(created.has_value(), "creating guest RAM");
+        (*created)->add_write_observer(
+            [](uint64_t address, uint64_t length) { reported().emplace_back(address, length); });
+        return **created;
+    }();
+    return instance;
 }
 
 uint8_t pattern(uint64_t offset) {
@@ -136,7 +158,8 @@ class Area {
 public:
     static constexpr uint64_t kBegin = virtio::test::kBufferArea;
     static constexpr uint64_t kEnd = kRamBytes;
-    // A 4-byte status buffer and a table of six descriptors, each 16-byte aligned.
+    // A 4-byte status buffer and a table of six descriptors, each 16-byte aligned (requests
+    // with split data segments need bigger tables, which may not fit).
     static constexpr uint64_t kTail = 16 + 16 * 6;
 
     // Room for one more request: its header, and the tail its data leaves.
@@ -218,6 +241,7 @@ public:
                 break;
             requests.push_back(std::move(*request));
         }
+        reported().clear();
         device.process();
         return check_round(requests);
     }
@@ -310,12 +334,19 @@ void Session::data_segment(FuzzInput& input, Request& request) {
         wild_ = true;
         return add(input.u64(), length, writable, request);
     }
+    // Split: the buffer is described by that many descriptors, up to past what
+    // preadv/pwritev take (kMaxDataSegments).
+    unsigned const pieces = (flags & 8) != 0 ? std::max(1U, input.u16() % (kMaxPieces + 1U)) : 1;
     uint64_t const address = area_.take(length, Area::kTail);
     if (!writable) {
         auto const contents = input.bytes(std::min<uint64_t>(input.u16(), length));
         check(memory().write(address, contents).has_value(), "writing a data segment");
     }
-    add(address, length, writable, request);
+    uint64_t const piece = length / pieces;
+    for (unsigned i = 0; i < pieces; ++i) {
+        uint64_t const offset = piece * i;
+        add(address + offset, i + 1 == pieces ? length - offset : piece, writable, request);
+    }
 }
 
 // The status byte is the last byte the device may write (virtio 1.2 5.2.6): the end of the
@@ -394,6 +425,12 @@ bool Session::check_round(std::vector<Request>& requests) {
     return !broken;
 }
 
+bool all_reported(Request const& request) {
+    return std::all_of(request.descriptors.begin(), request.descriptors.end(), [](auto const& d) {
+        return !d.writable || was_reported(d.address, d.length);
+    });
+}
+
 // virtio 1.2 5.2.6.1: a driver MUST NOT go beyond capacity. Written so no sum can wrap.
 bool within_capacity(uint64_t sector, uint64_t bytes) {
     uint64_t const capacity = kImageBytes >> block::kSectorShift;
@@ -411,6 +448,7 @@ void Session::check_answer(Request const& request, uint32_t used_length) {
     auto const status = static_cast<Status>(*memory().read_object<uint8_t>(*request.status));
     check(status == Status::Ok || status == Status::IoErr || status == Status::Unsupp,
           "the status byte is not OK, IOERR or UNSUPP");
+    check(was_reported(*request.status, 1), "the status byte was not reported written");
     if (!request.whole_header)
         return;
     bool const ok = status == Status::Ok;
@@ -420,6 +458,7 @@ void Session::check_answer(Request const& request, uint32_t used_length) {
         check(!ok || used_length == request.writable, "a read's used length leaves data out");
         if (ok)
             check_read_data(request);
+        check(!ok || all_reported(request), "a read's data was not reported written");
         return;
     case RequestType::Out:
         check(!ok || !read_only_, "a write to a read-only disk succeeded");
@@ -432,6 +471,7 @@ void Session::check_answer(Request const& request, uint32_t used_length) {
     case RequestType::GetId:
         check(!ok || (request.writable == block::kIdBytes + 1 && used_length == request.writable),
               "GET_ID answered into a buffer that is not 20 bytes");
+        check(!ok || all_reported(request), "GET_ID's answer was not reported written");
         return;
     case RequestType::Discard:
     case RequestType::WriteZeroes: {
