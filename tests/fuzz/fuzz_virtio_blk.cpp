@@ -190,7 +190,7 @@ struct Descriptor {
 struct Request {
     uint16_t head = 0;
     uint32_t type = 0;
-    bool whole_header = false; // the first descriptor holds all 16 header bytes
+    bool whole_header = false; // the header's 16 bytes are all in its own descriptors
     uint64_t sector = 0;
     uint64_t readable = 0;
     uint64_t writable = 0;
@@ -311,7 +311,7 @@ void Session::header(FuzzInput& input, uint8_t form, Request& request) {
     std::memcpy(bytes + block::kHeaderTypeOffset, &request.type, sizeof(request.type));
     std::memcpy(bytes + block::kHeaderSectorOffset, &request.sector, sizeof(request.sector));
     check(memory().write(address, bytes).has_value(), "writing a header");
-    request.whole_header = form == 0;
+    request.whole_header = form != 2;
     switch (form) {
     case 0:
         return add(address, block::kHeaderBytes, false, request);
@@ -502,7 +502,8 @@ void Session::check_read_data(Request const& request) {
           "reading the image");
     std::vector<uint8_t> got;
     for (auto const& descriptor : request.descriptors) {
-        if (!descriptor.writable || got.size() == length)
+        // Empty parts are skipped: memcpy from an empty vector's null data() is undefined.
+        if (!descriptor.writable || descriptor.length == 0 || got.size() == length)
             continue;
         uint64_t const part = std::min<uint64_t>(descriptor.length, length - got.size());
         got.resize(got.size() + part);
