@@ -6,7 +6,11 @@
 namespace vireo::control {
 
 void VmHandle::attach(Vm* vm) {
-    std::lock_guard lock(mutex_);
+    // Only attach() writes vm_, from one thread, so reading it here unlocked races with
+    // nothing.
+    if (vm_ != nullptr && vm_->balloon() != nullptr)
+        vm_->balloon()->stop_waiting();
+    std::unique_lock lock(mutex_);
     vm_ = vm;
 }
 
@@ -28,7 +32,7 @@ ApiResult<virtio::VirtioBalloon*> VmHandle::balloon() {
 }
 
 ApiResult<VmStatus> VmHandle::query_state() {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     if (vm_ == nullptr)
         return VmStatus{"starting", 0, 0, "", {}, false};
     return VmStatus{std::string(vm_state_name(vm_->state())),
@@ -49,25 +53,25 @@ ApiResult<Vm*> VmHandle::pausable_vm() {
 }
 
 ApiResult<void> VmHandle::pause() {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     TRY(pausable_vm())->pause();
     return {};
 }
 
 ApiResult<void> VmHandle::resume() {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     TRY(pausable_vm())->resume();
     return {};
 }
 
 ApiResult<void> VmHandle::press_power_button() {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     TRY(running_vm())->press_power_button();
     return {};
 }
 
 ApiResult<void> VmHandle::set_balloon_target(uint64_t bytes) {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     auto* device = TRY(balloon());
     uint64_t const memory = vm_->config().memory_bytes;
     if (bytes > memory)
@@ -78,7 +82,7 @@ ApiResult<void> VmHandle::set_balloon_target(uint64_t bytes) {
 }
 
 ApiResult<virtio::BalloonStatus> VmHandle::query_balloon(std::chrono::milliseconds wait) {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     return TRY(balloon())->status_with_fresh_stats(wait);
 }
 

@@ -3,7 +3,7 @@
 // server outlives them all and reaches the current one through this handle.
 #pragma once
 
-#include <mutex>
+#include <shared_mutex>
 
 #include "control/vm_control.h"
 
@@ -15,8 +15,9 @@ namespace vireo::control {
 
 class VmHandle final : public VmControl {
 public:
-    // Makes `vm` (nullptr: none) the VM that commands act on. Waits for a command in
-    // progress, so the old VM may be destroyed once this returns.
+    // Makes `vm` (nullptr: none) the VM that commands act on. Ends the old VM's balloon
+    // statistics waits and waits for commands in progress, so the old VM may be destroyed
+    // once this returns. Called from one thread.
     void attach(Vm* vm);
 
     ApiResult<VmStatus> query_state() override;
@@ -32,8 +33,10 @@ private:
     ApiResult<Vm*> pausable_vm();
     ApiResult<virtio::VirtioBalloon*> balloon();
 
-    // Held for the whole of each command: attach() must not pull a VM from under one.
-    std::mutex mutex_;
+    // Each command holds it shared for its whole length, so clients' commands run side by
+    // side (a query-balloon's wait delays no one else); attach() takes it alone, so it
+    // never pulls a VM from under a command.
+    std::shared_mutex mutex_;
     Vm* vm_ = nullptr;
 };
 

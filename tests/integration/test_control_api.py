@@ -40,9 +40,15 @@ def check_bad_requests(client: ApiClient):
     assert client.ok("query-commands")["commands"][0] == "query-state"
 
 
-def check_pause_and_resume(vm: LiveVm, api: ApiClient):
+def check_pause_and_resume(vm: LiveVm, api: ApiClient, other: ApiClient):
     api.ok("pause")
+    # A paused guest cannot answer the balloon's request for statistics, so this
+    # query-balloon waits its whole wait-ms; it must hold up only its own client.
+    other.send_raw(b'{"id": "slow", "command": "query-balloon", "arguments": {"wait-ms": 8000}}\n')
+    time.sleep(0.5)
+    asked = time.monotonic()
     assert api.ok("query-state")["state"] == "paused"
+    assert time.monotonic() - asked < 4.0, "query-state waited for another client's query-balloon"
     # Output already on its way may land just after the pause; none may come after that.
     time.sleep(0.3)
     paused_ticks = ticks(vm.console())
@@ -53,6 +59,8 @@ def check_pause_and_resume(vm: LiveVm, api: ApiClient):
     last = paused_ticks[-1]
     assert wait_until(lambda: any(t > last + 3 for t in ticks(vm.console())), 60), \
         "the guest did not run again after resume"
+    slow = other.read_response()
+    assert slow["id"] == "slow" and "actual-bytes" in slow["return"], slow
 
 
 def test_control_api_drives_the_linux_guest(tmp_path):
@@ -73,7 +81,7 @@ def test_control_api_drives_the_linux_guest(tmp_path):
         assert state["uptime-ms"] > 0, state
         other = ApiClient(path, vm.deadline)
         check_bad_requests(other)
-        check_pause_and_resume(vm, api)
+        check_pause_and_resume(vm, api, other)
         assert api.ok("query-state")["uptime-ms"] > state["uptime-ms"]
         api.ok("power-button")
         run = vm.finish()

@@ -122,6 +122,26 @@ TEST_F(BalloonQueuesTest, WaitingForStatisticsEndsWhenTheDriverAnswers) {
     EXPECT_EQ(fresh.stats.get(StatTag::TotalMemory), 3U);
 }
 
+TEST_F(BalloonQueuesTest, StoppingEndsWaitsForStatistics) {
+    activate(kFeatureStatsVq, 2);
+    add_stats({{4, 1}});
+    balloon_->process();
+    auto const started = std::chrono::steady_clock::now();
+    std::thread asker([&] { balloon_->status_with_fresh_stats(10s); });
+    // Once the buffer went back the asker waits; the driver never answers.
+    while (driver_.used_idx() == 0 && std::chrono::steady_clock::now() - started < 5s)
+        std::this_thread::sleep_for(1ms);
+    balloon_->stop_waiting();
+    asker.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    // Later waits return at once.
+    add_stats({{4, 2}});
+    balloon_->process();
+    auto const again = std::chrono::steady_clock::now();
+    balloon_->status_with_fresh_stats(10s);
+    EXPECT_LT(std::chrono::steady_clock::now() - again, 5s);
+}
+
 TEST_F(BalloonQueuesTest, SecondStatisticsBufferReturnsTheFirst) {
     activate(kFeatureStatsVq, 2);
     add_stats({{4, 1}});

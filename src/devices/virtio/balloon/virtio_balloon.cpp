@@ -154,8 +154,15 @@ BalloonStatus VirtioBalloon::status_with_fresh_stats(std::chrono::milliseconds w
     std::unique_lock lock(mutex_);
     uint64_t const seen = stats_updates_;
     if (request_stats_locked())
-        stats_arrived_.wait_for(lock, wait, [&] { return stats_updates_ != seen; });
+        stats_arrived_.wait_for(lock, wait,
+                                [&] { return stats_updates_ != seen || waits_stopped_; });
     return status_locked();
+}
+
+void VirtioBalloon::stop_waiting() {
+    std::lock_guard lock(mutex_);
+    waits_stopped_ = true;
+    stats_arrived_.notify_all();
 }
 
 // Returning the held buffer is the request: the driver refills it with fresh statistics

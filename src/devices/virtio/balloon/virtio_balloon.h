@@ -66,6 +66,9 @@ public:
     // Asks the guest for fresh statistics (by returning the buffer it left on statsq,
     // virtio 1.2 5.5.6.3) and waits up to `wait` for them.
     BalloonStatus status_with_fresh_stats(std::chrono::milliseconds wait);
+    // The VM is stopping: waits for statistics end now, and later ones return at once (a
+    // guest that has stopped sends none, and a client's wait must not hold up teardown).
+    void stop_waiting();
 
     // Serves what waits on one queue (the event loop calls this when the queue is kicked).
     void serve(balloon::QueueRole role);
@@ -105,6 +108,7 @@ private:
     std::optional<DescriptorChain> stats_buffer_;
     balloon::BalloonStats stats_;
     uint64_t stats_updates_ = 0;
+    bool waits_stopped_ = false;
     std::optional<std::chrono::steady_clock::time_point> stats_time_;
     bool release_failed_ = false;
 };
