@@ -10,18 +10,8 @@ import subprocess
 import threading
 import time
 
-import pytest
-
 from test_linux import prepare_linux_guest
-from vireo_harness import _required_env, source_dir
-
-
-def guest_tool(name: str) -> pathlib.Path:
-    """A static program built by tests/guest-tools, next to the test guests in the build."""
-    path = _required_env("VIREO_TEST_GUESTS").parent / "guest-tools" / name
-    if not path.is_file():
-        pytest.fail(f"guest tool {path} is missing: build the '{name}' target", pytrace=False)
-    return path
+from vireo_harness import guest_tool, source_dir
 
 
 def prepare_guest_with_tools(tmp_path: pathlib.Path, autorun: str, tools: list[str]):

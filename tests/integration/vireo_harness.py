@@ -62,6 +62,14 @@ def guest(name: str) -> pathlib.Path:
     return path
 
 
+def guest_tool(name: str) -> pathlib.Path:
+    """A static program built by tests/guest-tools, next to the test guests in the build."""
+    path = _required_env("VIREO_TEST_GUESTS").parent / "guest-tools" / name
+    if not path.is_file():
+        pytest.fail(f"guest tool {path} is missing: build the '{name}' target", pytrace=False)
+    return path
+
+
 def source_dir() -> pathlib.Path:
     return _required_env("VIREO_SOURCE_DIR")
 
