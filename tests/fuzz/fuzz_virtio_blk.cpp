@@ -19,8 +19,6 @@
 //     count, bytes).
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -92,12 +90,14 @@ struct Backing {
     int fd = -1;
 };
 
+// The file is unlinked at once, so that an input that aborts leaves nothing in /tmp; the
+// device opens it again through /proc/self/fd, as it opens the memfd.
 Backing make_file() {
-    static std::string path = "/tmp/vireo-fuzz-blk-XXXXXX";
+    std::string path = "/tmp/vireo-fuzz-blk-XXXXXX";
     int const fd = ::mkstemp(path.data());
     check(fd >= 0, "creating the image in /tmp");
-    std::atexit([] { ::unlink(path.c_str()); });
-    return {path, fd};
+    ::unlink(path.c_str());
+    return {"/proc/self/fd/" + std::to_string(fd), fd};
 }
 
 Backing make_memfd() {
