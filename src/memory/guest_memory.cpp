@@ -61,7 +61,9 @@ Result<void> GuestMemory::read(uint64_t address, std::span<uint8_t> out) const {
     uint8_t const* source = host_pointer(address, out.size());
     if (source == nullptr)
         return make_error("guest range {:#x}+{:#x} is not RAM", address, out.size());
-    std::memcpy(out.data(), source, out.size());
+    // An empty span's data() may be null, which memcpy must not get even for no bytes.
+    if (!out.empty())
+        std::memcpy(out.data(), source, out.size());
     return {};
 }
 
@@ -69,7 +71,8 @@ Result<void> GuestMemory::write(uint64_t address, std::span<uint8_t const> data)
     uint8_t* target = host_pointer(address, data.size());
     if (target == nullptr)
         return make_error("guest range {:#x}+{:#x} is not RAM", address, data.size());
-    std::memcpy(target, data.data(), data.size());
+    if (!data.empty())
+        std::memcpy(target, data.data(), data.size());
     notify_written(address, data.size());
     return {};
 }
