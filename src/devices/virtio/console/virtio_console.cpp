@@ -5,10 +5,10 @@
 #include <cstring>
 #include <set>
 
-#include <sys/epoll.h>
 
 #include "base/event_loop.h"
 #include "base/trace.h"
+#include "devices/virtio/kick_watch.h"
 
 namespace vireo::virtio {
 
@@ -94,21 +94,13 @@ Result<void> VirtioConsole::activate(Activation const& activation) {
     control_out_.clear();
     if (loop_ != nullptr) {
         std::weak_ptr<VirtioConsole> const weak = weak_from_this();
-        for (uint16_t index = 0; index < queues_.size(); ++index) {
-            if (queues_[index] == nullptr)
-                continue;
-            auto added = loop_->add(
-                queues_[index]->kick_fd(), EPOLLIN,
-                guarded<VirtioConsole>(
-                    weak, mutex_, [index](VirtioConsole& self, uint32_t) { self.on_kick(index); }));
-            if (!added) {
-                for (uint16_t done = 0; done < index; ++done) {
-                    if (queues_[done] != nullptr)
-                        loop_->remove(queues_[done]->kick_fd());
-                }
-                queues_.clear();
-                return tl::unexpected(added.error());
-            }
+        auto watched = watch_kicks(*loop_, queues_, [&](uint16_t index) {
+            return guarded<VirtioConsole>(
+                weak, mutex_, [index](VirtioConsole& self, uint32_t) { self.on_kick(index); });
+        });
+        if (!watched) {
+            queues_.clear();
+            return watched;
         }
     }
     for (auto& port : ports_) {
@@ -120,10 +112,8 @@ Result<void> VirtioConsole::activate(Activation const& activation) {
 
 void VirtioConsole::reset() {
     std::lock_guard lock(mutex_);
-    for (auto* queue : queues_) {
-        if (queue != nullptr && loop_ != nullptr)
-            loop_->remove(queue->kick_fd());
-    }
+    if (loop_ != nullptr)
+        unwatch_kicks(*loop_, queues_);
     queues_.clear();
     control_out_.clear();
     std::fill(port_ready_.begin(), port_ready_.end(), false);

@@ -7,6 +7,7 @@
 
 #include "base/event_loop.h"
 #include "base/trace.h"
+#include "devices/virtio/kick_watch.h"
 
 namespace vireo::virtio {
 
@@ -59,33 +60,20 @@ Result<void> VirtioVsock::activate(Activation const& activation) {
     if (loop_ == nullptr)
         return {};
     std::weak_ptr<VirtioVsock> const weak = weak_from_this();
-    for (uint16_t index = 0; index < queues_.size(); ++index) {
-        if (queues_[index] == nullptr)
-            continue;
-        auto added =
-            loop_->add(queues_[index]->kick_fd(), EPOLLIN,
-                       guarded<VirtioVsock>(weak, mutex_, [index](VirtioVsock& self, uint32_t) {
-                           self.on_kick(index);
-                       }));
-        if (!added) {
-            for (uint16_t done = 0; done < index; ++done) {
-                if (queues_[done] != nullptr)
-                    loop_->remove(queues_[done]->kick_fd());
-            }
-            queues_.clear();
-            return tl::unexpected(added.error());
-        }
-    }
-    return {};
+    auto watched = watch_kicks(*loop_, queues_, [&](uint16_t index) {
+        return guarded<VirtioVsock>(weak, mutex_,
+                                    [index](VirtioVsock& self, uint32_t) { self.on_kick(index); });
+    });
+    if (!watched)
+        queues_.clear();
+    return watched;
 }
 
 // The guest's connections end with the driver; so do the host's sockets for them.
 void VirtioVsock::reset() {
     std::lock_guard lock(mutex_);
-    for (auto* each : queues_) {
-        if (each != nullptr && loop_ != nullptr)
-            loop_->remove(each->kick_fd());
-    }
+    if (loop_ != nullptr)
+        unwatch_kicks(*loop_, queues_);
     queues_.clear();
     drop_connections();
     listener_.drop_waiting();
