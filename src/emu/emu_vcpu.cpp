@@ -149,7 +149,23 @@ EmuVcpu::Step EmuVcpu::service_events() {
     return step;
 }
 
+bool EmuVcpu::poll_for_wake() const {
+    auto const until = std::chrono::steady_clock::now() + kHaltPoll;
+    do {
+        if (apic_.has_pending() || cpu_.events.load(std::memory_order_acquire) != 0)
+            return true;
+        __builtin_ia32_pause();
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
+}
+
 void EmuVcpu::wait_for_wake() {
+    // A device's completion often follows a HLT within microseconds (a disk read served from
+    // the page cache): look for it a little while before going to sleep, as KVM's halt
+    // polling does, which spares a sleep and a wake-up through the scheduler. Measured with
+    // bench/virtio-blk --only vireo (5 runs): read 1875 -> 2195 MiB/s, write 1417 -> 1916.
+    if (poll_for_wake())
+        return;
     // HLT and wait-for-SIPI: sleep until an interrupt is pending, a timer is due or a kick
     // arrives. The wake callback sets the APIC's flag before it notifies under mutex_, so
     // checking under mutex_ loses no wake-up.

@@ -3,6 +3,7 @@
 // VMM when kicked.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -44,6 +45,11 @@ private:
     void poll_timers();
     Step take_interrupts();
     void wait_for_wake();
+    // Spins up to kHaltPoll for an interrupt or event; whether one came. 200 us is KVM's
+    // default halt_poll_ns (Documentation/virt/kvm/halt-polling.rst); an idle guest's HLTs
+    // cost at most that each.
+    bool poll_for_wake() const;
+    static constexpr std::chrono::microseconds kHaltPoll{200};
     void wake();
     std::string crash_report(char const* what);
 
