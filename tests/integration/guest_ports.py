@@ -10,8 +10,9 @@ import subprocess
 import threading
 import time
 
+from test_bad_input import assert_usage_error
 from test_linux import prepare_linux_guest
-from vireo_harness import guest_tool, source_dir
+from vireo_harness import guest, guest_tool, source_dir
 
 
 def prepare_guest_with_tools(tmp_path: pathlib.Path, autorun: str, tools: list[str]):
@@ -105,3 +106,14 @@ def exchange(connection: socket.socket, data: bytes, reply_size: int | None,
     sender.join()
     assert not failure, f"sending to the guest failed: {failure[0]}"
     return reply
+
+
+def assert_socket_in_use_is_refused(tmp_path: pathlib.Path, option: str, value) -> None:
+    """`vireo run OPTION value(PATH)` with another process listening at PATH is a one-line
+    start-up error naming PATH."""
+    path = tmp_path / "taken.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as taken:
+        taken.bind(str(path))
+        taken.listen()
+        assert_usage_error(["run", "--kernel", str(guest("hello")), "--accel", "emu",
+                            option, value(path)], str(path))

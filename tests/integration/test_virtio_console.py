@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-import socket
 
 import pytest
 
-from guest_ports import connect_unix, exchange, read_exactly, value
+from guest_ports import (assert_socket_in_use_is_refused, connect_unix, exchange, read_exactly,
+                         value)
 from live_vm import LiveVm
 from test_bad_input import assert_usage_error
 from test_linux import TIMEOUT, prepare_linux_guest
@@ -132,12 +132,8 @@ def test_guest_writes_to_the_agent_port_and_reads_the_answer(booted):
 
 
 def test_a_console_port_socket_in_use_is_a_one_line_error(tmp_path):
-    path = tmp_path / "taken.sock"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as taken:
-        taken.bind(str(path))
-        taken.listen()
-        assert_usage_error(["run", "--kernel", str(guest("hello")), "--accel", "emu",
-                            "--console-port", f"{ECHO_PORT}=socket={path}"], str(path))
+    assert_socket_in_use_is_refused(tmp_path, "--console-port",
+                                    lambda path: f"{ECHO_PORT}=socket={path}")
 
 
 def test_two_console_ports_on_one_socket_path_is_a_one_line_error(tmp_path):

@@ -17,12 +17,11 @@ import threading
 
 import pytest
 
-from guest_ports import (connect_unix, exchange, prepare_guest_with_tools, read_line,
-                         read_to_end, value)
+from guest_ports import (assert_socket_in_use_is_refused, connect_unix, exchange,
+                         prepare_guest_with_tools, read_line, read_to_end, value)
 from live_vm import LiveVm
-from test_bad_input import assert_usage_error
 from test_linux import TIMEOUT
-from vireo_harness import EXIT_POWEROFF, guest, require_accel
+from vireo_harness import EXIT_POWEROFF, require_accel
 
 GUEST_CID = 7
 GUEST_PORT, CLOSED_GUEST_PORT = 5000, 5999
@@ -162,9 +161,4 @@ def test_guest_connection_to_a_host_port_nobody_serves_fails(booted):
 
 
 def test_a_vsock_socket_in_use_is_a_one_line_error(tmp_path):
-    path = tmp_path / "taken.sock"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as taken:
-        taken.bind(str(path))
-        taken.listen()
-        assert_usage_error(["run", "--kernel", str(guest("hello")), "--accel", "emu",
-                            "--vsock", f"{GUEST_CID},socket={path}"], str(path))
+    assert_socket_in_use_is_refused(tmp_path, "--vsock", lambda path: f"{GUEST_CID},socket={path}")
