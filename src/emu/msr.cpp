@@ -9,13 +9,33 @@ namespace vireo::emu {
 
 namespace {
 
-// IA32_ARCH_CAPABILITIES (Intel SDM Vol. 4 Table 2-2): the processor is not affected by the
-// speculative-execution issues Linux would otherwise mitigate at great cost in an emulator
-// (which has no speculation): RDCL_NO, SKIP_L1DFL_VMENTRY, SSB_NO, MDS_NO, PSCHANGE_MC_NO,
-// TAA_NO, SBDR_SSDP_NO, FBSDP_NO, PSDP_NO, PBRSB_NO, GDS_NO, RFDS_NO.
-constexpr uint64_t kArchCapabilities = (1ULL << 0) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) |
-                                       (1ULL << 6) | (1ULL << 8) | (1ULL << 13) | (1ULL << 14) |
-                                       (1ULL << 15) | (1ULL << 24) | (1ULL << 26) | (1ULL << 27);
+// IA32_ARCH_CAPABILITIES (Intel SDM Vol. 4 Table 2-2; ITS_NO is the bit Intel reserves for
+// VMMs to say so, Linux's msr-index.h ARCH_CAP_ITS_NO): the processor is not affected by the
+// speculative-execution issues Linux would otherwise mitigate at great cost in an emulator,
+// which has no speculation. Without BHI_NO and ITS_NO a guest that sees the hypervisor bit
+// assumes the worst: it routes every RET through one return thunk and clears the branch
+// history on each system call, which turns the JIT's per-site return links into misses.
+namespace arch_cap {
+constexpr uint64_t kRdclNo = 1ULL << 0;
+constexpr uint64_t kSkipL1dFlushVmentry = 1ULL << 3;
+constexpr uint64_t kSsbNo = 1ULL << 4;
+constexpr uint64_t kMdsNo = 1ULL << 5;
+constexpr uint64_t kPschangeMcNo = 1ULL << 6;
+constexpr uint64_t kTaaNo = 1ULL << 8;
+constexpr uint64_t kSbdrSsdpNo = 1ULL << 13;
+constexpr uint64_t kFbsdpNo = 1ULL << 14;
+constexpr uint64_t kPsdpNo = 1ULL << 15;
+constexpr uint64_t kBhiNo = 1ULL << 20;
+constexpr uint64_t kPbrsbNo = 1ULL << 24;
+constexpr uint64_t kGdsNo = 1ULL << 26;
+constexpr uint64_t kRfdsNo = 1ULL << 27;
+constexpr uint64_t kItsNo = 1ULL << 62;
+} // namespace arch_cap
+constexpr uint64_t kArchCapabilities =
+    arch_cap::kRdclNo | arch_cap::kSkipL1dFlushVmentry | arch_cap::kSsbNo | arch_cap::kMdsNo |
+    arch_cap::kPschangeMcNo | arch_cap::kTaaNo | arch_cap::kSbdrSsdpNo | arch_cap::kFbsdpNo |
+    arch_cap::kPsdpNo | arch_cap::kBhiNo | arch_cap::kPbrsbNo | arch_cap::kGdsNo |
+    arch_cap::kRfdsNo | arch_cap::kItsNo;
 
 // IA32_FEATURE_CONTROL: locked, VMX off (Intel SDM Vol. 3C 23.7).
 constexpr uint64_t kFeatureControlLocked = 1;

@@ -87,6 +87,9 @@ def test_default_linux_guest_boots_and_powers_off(accel, tmp_path):
 # seq 1 N | sha256sum in the guest, checked against Python's hash of the same bytes:
 # user-space work (busybox, glibc string functions with SSE2) whose result is known.
 SHA_INPUT_COUNT = 20000
+# The emulated CPU has no speculation and says so in IA32_ARCH_CAPABILITIES (src/emu/msr.cpp);
+# a guest that saw itself affected by ITS would send every RET through one return thunk.
+VULNERABILITIES = "/sys/devices/system/cpu/vulnerabilities"
 
 
 @pytest.mark.parametrize("cpus", [1, 2])
@@ -95,6 +98,7 @@ def test_emu_runs_a_script_with_the_vcpu_count(cpus, tmp_path):
     require_accel("emu")
     kernel, initramfs, cmdline = prepare_linux_guest(tmp_path, autorun=(
         f'echo "cpus=$(nproc)"\n'
+        f'echo "its=$(cat {VULNERABILITIES}/indirect_target_selection)"\n'
         f'echo "sha256=$(seq 1 {SHA_INPUT_COUNT} | sha256sum | cut -d" " -f1)"\n'))
     run = run_vireo(["run", "--kernel", str(kernel), "--initrd", str(initramfs),
                      "--cmdline", cmdline, "--cpus", str(cpus), "--memory", "512M",
@@ -103,6 +107,7 @@ def test_emu_runs_a_script_with_the_vcpu_count(cpus, tmp_path):
                               .encode()).hexdigest()
     lines = run.console_lines()
     assert f"cpus={cpus}" in lines, run.describe()
+    assert "its=Not affected" in lines, run.describe()
     assert f"sha256={expected}" in lines, run.describe()
     assert "vireo-guest: autorun exit 0" in lines, run.describe()
     assert run.status == EXIT_POWEROFF, run.describe()
