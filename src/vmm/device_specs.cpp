@@ -64,11 +64,10 @@ Result<HostForward> parse_host_forward(std::string_view text) {
         return make_error("hostfwd={}: expected tcp:HOSTPORT-:GUESTPORT", text);
     auto host = rest.substr(0, dash);
     // "tcp:8080-:80": the host side may omit its address and colon.
-    std::string host_with_colon = host.find(':') == std::string_view::npos
-                                      ? ":" + std::string(host)
-                                      : std::string(host);
-    auto host_end = TRY_CONTEXT(parse_endpoint(host_with_colon, "host port"),
-                                fmt::format("hostfwd={}", text));
+    std::string host_with_colon =
+        host.find(':') == std::string_view::npos ? ":" + std::string(host) : std::string(host);
+    auto host_end =
+        TRY_CONTEXT(parse_endpoint(host_with_colon, "host port"), fmt::format("hostfwd={}", text));
     auto guest_end = TRY_CONTEXT(parse_endpoint(rest.substr(dash + 1), "guest port"),
                                  fmt::format("hostfwd={}", text));
     forward.host_address = host_end.first;
@@ -89,7 +88,8 @@ Result<DiskSpec> parse_disk_spec(std::string_view text) {
     for (size_t i = 1; i < parts.size(); ++i) {
         auto const eq = parts[i].find('=');
         auto const key = parts[i].substr(0, eq);
-        auto const value = eq == std::string_view::npos ? std::string_view() : parts[i].substr(eq + 1);
+        auto const value =
+            eq == std::string_view::npos ? std::string_view() : parts[i].substr(eq + 1);
         if (key == "readonly")
             spec.readonly = TRY_CONTEXT(parse_on_off(key, value), "--disk");
         else
@@ -114,10 +114,8 @@ Result<NetSpec> parse_net_spec(std::string_view text) {
                           text);
     for (size_t i = 1; i < parts.size(); ++i) {
         if (!parts[i].starts_with("hostfwd="))
-            return make_error("--net '{}': unknown property '{}' (known: hostfwd)", text,
-                              parts[i]);
-        spec.forwards.push_back(
-            TRY_CONTEXT(parse_host_forward(parts[i].substr(8)), "--net"));
+            return make_error("--net '{}': unknown property '{}' (known: hostfwd)", text, parts[i]);
+        spec.forwards.push_back(TRY_CONTEXT(parse_host_forward(parts[i].substr(8)), "--net"));
     }
     return spec;
 }

@@ -23,11 +23,10 @@ Result<std::unique_ptr<Vm>> Vm::create(VmConfig const& config,
 }
 
 Result<void> Vm::build(Console& console, EventLoop& loop, RebootState const& carried) {
-    devices_ = TRY(VmDevices::create({config_.testdev, config_.rng, config_.disks, config_.cpus,
-                                      config_.nets, config_.balloon, config_.console_ports,
-                                      config_.vsock},
-                                     {pio_bus_, mmio_bus_},
-                                     *accelerator_, *memory_, *this, console, loop));
+    devices_ = TRY(
+        VmDevices::create({config_.testdev, config_.rng, config_.disks, config_.cpus, config_.nets,
+                           config_.balloon, config_.console_ports, config_.vsock},
+                          {pio_bus_, mmio_bus_}, *accelerator_, *memory_, *this, console, loop));
     if (carried.cmos_nvram)
         devices_->cmos().restore_nvram(*carried.cmos_nvram);
     for (unsigned index = 0; index < config_.cpus; ++index)

@@ -25,9 +25,9 @@ struct VmConfig {
     std::string console = "stdio";
     OnReboot on_reboot = OnReboot::Exit;
     bool testdev = false;
-    bool rng = false; // a virtio entropy device fed from the host's getrandom()
-    std::vector<DiskSpec> disks;                // virtio-blk
-    std::vector<NetSpec> nets;                  // virtio-net
+    bool rng = false;            // a virtio entropy device fed from the host's getrandom()
+    std::vector<DiskSpec> disks; // virtio-blk
+    std::vector<NetSpec> nets;   // virtio-net
     std::vector<ConsolePortSpec> console_ports; // virtio-console ports
     std::optional<VsockSpec> vsock;             // virtio-vsock
     bool balloon = false;                       // virtio-balloon

@@ -34,7 +34,6 @@ constexpr uint64_t kUartPortCount = 8;
 
 } // namespace
 
-
 Result<std::unique_ptr<VmDevices>> VmDevices::create(Options const& options, DeviceBuses buses,
                                                      Accelerator& accelerator, GuestMemory& memory,
                                                      MachineControl& machine, Console& console,

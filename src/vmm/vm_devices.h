@@ -80,10 +80,10 @@ public:
     struct Options {
         bool testdev = false;
         bool rng = false;
-        std::vector<DiskSpec> disks; // virtio-blk, one device each
-        unsigned cpus = 1;           // request queues per disk
-        std::vector<NetSpec> nets;   // virtio-net, one device each
-        bool balloon = false;        // virtio-balloon
+        std::vector<DiskSpec> disks;                // virtio-blk, one device each
+        unsigned cpus = 1;                          // request queues per disk
+        std::vector<NetSpec> nets;                  // virtio-net, one device each
+        bool balloon = false;                       // virtio-balloon
         std::vector<ConsolePortSpec> console_ports; // virtio-console, one device for all ports
         std::optional<VsockSpec> vsock;             // virtio-vsock
     };

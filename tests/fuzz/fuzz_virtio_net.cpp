@@ -64,9 +64,9 @@ private:
 
 uint64_t features_from(uint8_t bits) {
     uint64_t features = virtio::kFeatureVersion1 | virtio::net_spec::kMac;
-    constexpr uint64_t kChoices[] = {virtio::net_spec::kMrgRxbuf,  virtio::net_spec::kCsum,
-                                     virtio::net_spec::kHostTso4,  virtio::net_spec::kGuestCsum,
-                                     virtio::kFeatureEventIdx,     virtio::kFeatureIndirectDesc};
+    constexpr uint64_t kChoices[] = {virtio::net_spec::kMrgRxbuf, virtio::net_spec::kCsum,
+                                     virtio::net_spec::kHostTso4, virtio::net_spec::kGuestCsum,
+                                     virtio::kFeatureEventIdx,    virtio::kFeatureIndirectDesc};
     for (size_t i = 0; i < std::size(kChoices); ++i)
         features |= (bits >> i & 1) != 0 ? kChoices[i] : 0;
     // HOST_TSO4 needs CSUM (virtio 1.2 5.1.3.1); without it the device refuses FEATURES_OK.

@@ -48,9 +48,9 @@ TEST(NetSpec, Tap) {
 }
 
 TEST(NetSpec, RejectsBadForms) {
-    for (auto const* bad : {"", "bridge", "tap=", "tap=x,hostfwd=tcp:1-:2", "user,foo=1",
-                            "user,hostfwd=sctp:1-:2", "user,hostfwd=tcp:1:2",
-                            "user,hostfwd=tcp:0-:80", "user,hostfwd=tcp:8080-:70000"}) {
+    for (auto const* bad :
+         {"", "bridge", "tap=", "tap=x,hostfwd=tcp:1-:2", "user,foo=1", "user,hostfwd=sctp:1-:2",
+          "user,hostfwd=tcp:1:2", "user,hostfwd=tcp:0-:80", "user,hostfwd=tcp:8080-:70000"}) {
         EXPECT_FALSE(parse_net_spec(bad)) << bad;
     }
 }

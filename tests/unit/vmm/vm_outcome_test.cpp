@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include <csignal>
+
+#include <gtest/gtest.h>
 
 #include "vmm/vm_outcome.h"
 

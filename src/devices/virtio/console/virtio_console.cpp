@@ -5,7 +5,6 @@
 #include <cstring>
 #include <set>
 
-
 #include "base/event_loop.h"
 #include "base/trace.h"
 #include "devices/virtio/kick_watch.h"
