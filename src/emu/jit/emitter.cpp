@@ -307,13 +307,18 @@ void Emitter::prepare_exit() {
         spill_flags();
 }
 
-// Counts the block against the budget and goes on to `leave` unless the run may continue
-// through `slot`: budget left, no event pending and the link made in this epoch.
-void Emitter::check_link(ChainSlot* slot, Xbyak::Label& leave) {
+// Counts the block against the budget and goes on to `leave` unless the run may continue:
+// budget left and no event pending.
+void Emitter::check_budget(Xbyak::Label& leave) {
     sub(qword[rsp + kBudget], count_);
     jle(leave, T_NEAR);
     cmp(cpu_field(env_.layout.events, 4), 0);
     jne(leave, T_NEAR);
+}
+
+// check_budget(), and the link through `slot` made in this epoch.
+void Emitter::check_link(ChainSlot* slot, Xbyak::Label& leave) {
+    check_budget(leave);
     mov(rax, qword[rsp + kEpoch]);
     cmp(rax, qword[rip + &slot->epoch]);
     jne(leave, T_NEAR);
@@ -329,16 +334,46 @@ void Emitter::exit_direct(uint64_t target, ChainSlot* slot) {
     jmp(env_.exit_stub, T_NEAR);
 }
 
+// The link first (the last target this exit went to), then the indirect table.
 void Emitter::exit_indirect(Xbyak::Reg64 const& target, ChainSlot* slot) {
     Xbyak::Label& leave = new_label();
+    Xbyak::Label& table = new_label();
     mov(cpu_field(env_.layout.rip), target);
-    check_link(slot, leave);
+    check_budget(leave);
+    mov(rax, qword[rsp + kEpoch]);
     cmp(target, qword[rip + &slot->target_rip]);
-    jne(leave, T_NEAR);
+    jne(table, T_NEAR);
+    cmp(rax, qword[rip + &slot->epoch]);
+    jne(table, T_NEAR);
     jmp(qword[rip + &slot->code]);
+    L(table);
+    look_up_indirect(target, slot->cpl, leave);
     L(leave);
     mov(rax, reinterpret_cast<uintptr_t>(slot));
     jmp(env_.exit_stub, T_NEAR);
+}
+
+// With the epoch in RAX: jumps to the translation the indirect table holds for `target` at
+// privilege `cpl`, or goes on to `leave` (IndirectTable::slot and ::tag, in host code).
+void Emitter::look_up_indirect(Xbyak::Reg64 const& target, uint8_t cpl, Xbyak::Label& leave) {
+    if (env_.indirect_table == nullptr) {
+        jmp(leave, T_NEAR);
+        return;
+    }
+    assert(target != rax && target != rdx && target != rsi);
+    lea(rax, ptr[rax * 4 + cpl]);
+    mov(rdx, target);
+    shr(rdx, IndirectTable::kBits);
+    xor_(rdx, target);
+    and_(edx, static_cast<uint32_t>(IndirectTable::kSize - 1));
+    shl(edx, IndirectTable::kEntryShift);
+    mov(rsi, reinterpret_cast<uintptr_t>(env_.indirect_table));
+    add(rdx, rsi);
+    cmp(target, qword[rdx + offsetof(IndirectEntry, rip)]);
+    jne(leave, T_NEAR);
+    cmp(rax, qword[rdx + offsetof(IndirectEntry, tag)]);
+    jne(leave, T_NEAR);
+    jmp(qword[rdx + offsetof(IndirectEntry, code)]);
 }
 
 void Emitter::exit_after_helper() {

@@ -22,6 +22,7 @@
 
 #include "emu/block_cache.h"
 #include "emu/jit/assembler.h"
+#include "emu/jit/indirect_table.h"
 #include "emu/jit/layout.h"
 #include "emu/jit/recipe.h"
 #include "emu/tlb.h"
@@ -53,6 +54,8 @@ struct Step {
 struct EmitEnv {
     CpuLayout layout;
     void const* exit_stub = nullptr;
+    // Looked up by indirect exits whose link misses; none: they return to the executor.
+    IndirectEntry const* indirect_table = nullptr;
 };
 
 // Where a host instruction finds a guest register: a host register or its Cpu field.
@@ -164,7 +167,9 @@ private:
     Xbyak::Label& slow_path();
     Xbyak::Label& fault_exit(Step const& step);
     void store_rip(uint64_t value);
+    void check_budget(Xbyak::Label& leave);
     void check_link(ChainSlot* slot, Xbyak::Label& leave);
+    void look_up_indirect(Xbyak::Reg64 const& target, uint8_t cpl, Xbyak::Label& leave);
     void call_handler(Step const& step);
     void emit_cold(ColdPath const& cold);
 

@@ -54,6 +54,7 @@ Jit::Jit(Cpu& cpu, Config const& config)
     : config_(config)
     , enabled_(config.enabled && host_has_lahf()) {
     env_.layout = CpuLayout::of(cpu);
+    env_.indirect_table = indirect_.data();
 }
 
 Jit::~Jit() {
@@ -86,6 +87,7 @@ Jit::Outcome Jit::run(Cpu& cpu, BlockCache& blocks, Block const& block, GuestFau
         return Outcome::NotRun;
     observe(cpu, blocks);
     link_pending(cpu, *translation);
+    indirect_.remember(cpu.rip(), epoch_, translation->cpl, translation->code);
     return enter(cpu, *translation, fault);
 }
 

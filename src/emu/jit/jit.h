@@ -2,8 +2,9 @@
 // them in place of the interpreter. The executor (executor.cpp) offers every block to
 // run(); a block is interpreted until it has run `threshold` times, then translated once
 // and entered from then on. Translated blocks chain into each other through links checked
-// against an epoch, and return to the executor for events, the instruction budget, faults,
-// indirect branches and links not yet made.
+// against an epoch; an indirect branch whose link misses looks its target up in the indirect
+// table (indirect_table.h). They return to the executor for events, the instruction budget,
+// faults, and links and table entries not yet made.
 //
 // Epochs. A link from a block's exit to the translation of its target holds as long as the
 // translation of the target's address, the blocks and the code they were decoded from are
@@ -23,6 +24,7 @@
 #include "emu/fault.h"
 #include "emu/jit/code_cache.h"
 #include "emu/jit/emitter.h"
+#include "emu/jit/indirect_table.h"
 #include "emu/jit/runtime.h"
 #include "emu/jit/translator.h"
 
@@ -89,6 +91,7 @@ private:
     bool enabled_;
     std::unique_ptr<CodeCache> cache_;
     Stubs stubs_;
+    IndirectTable indirect_;
     EmitEnv env_;
     RunState state_;
     uint64_t epoch_ = 1;

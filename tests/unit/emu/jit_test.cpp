@@ -62,6 +62,10 @@ struct Pair {
             EXPECT_EQ(a.fault.vector, b.fault.vector);
         }
     }
+    void load(uint64_t address, std::vector<uint8_t> const& bytes) {
+        interpreted.load(address, bytes);
+        translated.load(address, bytes);
+    }
     uint64_t entries() const { return translated.cache.jit->stats().entries; }
 
     void expect_same_state() {
@@ -217,6 +221,55 @@ TEST(Jit, SelfModifyingCodeDropsTheTranslation) {
     p.expect_same_state();
     EXPECT_EQ(p.translated.reg(Gpr::Rax), 20u * 21u / 2u);
     EXPECT_GT(p.entries(), 0u);
+}
+
+void append_le(std::vector<uint8_t>& code, uint64_t value, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; ++i)
+        code.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+
+// CALL rel32 or JMP rel32 at `at` (the opcode's address) to `target`.
+void append_relative(std::vector<uint8_t>& code, uint8_t opcode, uint64_t at, uint64_t target) {
+    code.push_back(opcode);
+    append_le(code, target - (at + 5), 4);
+}
+
+// Indirect branches with more than one target per site, as returns from shared code and
+// Linux's retpoline thunks have: an indirect CALL alternating between two functions, and a
+// RET shared by both, which returns to two call sites. Each branch misses its exit's
+// one-entry link every time; the indirect table must find the target without the executor.
+TEST(Jit, IndirectBranchesWithManyTargetsStayInTranslatedCode) {
+    constexpr uint64_t kFirst = Harness::kCodeAddress + 0x800;
+    constexpr uint64_t kSecond = Harness::kCodeAddress + 0x840;
+    constexpr uint64_t kSharedRet = Harness::kCodeAddress + 0x880;
+    constexpr uint32_t kIterations = 200;
+    Pair p;
+    // Each function: add rbx, N; jmp kSharedRet (ret).
+    for (auto const& [address, addend] : {std::pair{kFirst, 1}, std::pair{kSecond, 2}}) {
+        std::vector<uint8_t> function = {0x48, 0x83, 0xc3, static_cast<uint8_t>(addend)};
+        append_relative(function, 0xe9, address + function.size(), kSharedRet);
+        p.load(address, function);
+    }
+    p.load(kSharedRet, {0xc3});
+
+    constexpr uint64_t kBody = Harness::kCodeAddress + 6; // after loop()'s mov r15d, imm32
+    std::vector<uint8_t> body = {0x48, 0xb8};             // mov rax, kFirst
+    append_le(body, kFirst, 8);
+    body.insert(body.end(), {0x48, 0xb9}); // mov rcx, kSecond
+    append_le(body, kSecond, 8);
+    body.insert(body.end(), {0x41, 0xf6, 0xc7, 0x01,           // test r15b, 1
+                             0x48, 0x0f, 0x45, 0xc1,           // cmovnz rax, rcx
+                             0xff, 0xd0});                     // call rax
+    append_relative(body, 0xe8, kBody + body.size(), kFirst);  // call kFirst
+    append_relative(body, 0xe8, kBody + body.size(), kSecond); // call kSecond
+    p.run(loop(body, kIterations));
+    p.expect_same_state();
+    EXPECT_EQ(p.translated.reg(Gpr::Rbx), kIterations / 2 * (1 + 2) + kIterations * (1 + 2));
+    // Each iteration's indirect CALL and its three RETs go to another target than the time
+    // before; only the first runs of each block, before their targets were translated,
+    // need the executor.
+    EXPECT_GT(p.entries(), 0u);
+    EXPECT_LT(p.entries(), kIterations / 4);
 }
 
 } // namespace
