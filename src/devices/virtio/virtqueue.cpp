@@ -196,6 +196,10 @@ void Virtqueue::notify_if_needed() {
         owner_.queue_interrupt(layout_.index);
 }
 
+bool Virtqueue::has_available() const {
+    return !broken_ && load_acquire(*avail_field(kIdx)) != last_avail_;
+}
+
 bool Virtqueue::consume_kick() const {
     uint64_t count = 0;
     return ::read(kick_fd_, &count, sizeof(count)) == sizeof(count);

@@ -71,6 +71,9 @@ public:
     // last call (virtio 1.2 2.7.7).
     void notify_if_needed();
 
+    // Whether the driver has made chains available that pop() has not taken: one load of the
+    // available ring's idx, for busy-polling a queue without waiting for its kick.
+    [[nodiscard]] bool has_available() const;
     [[nodiscard]] bool broken() const { return broken_; }
     // The eventfd driver notifications signal (EFD_NONBLOCK). Devices wait on it where they
     // do their work; consume_kick() resets it and says whether it was signalled.

@@ -339,6 +339,21 @@ TEST_F(VirtqueueTest, BrokenQueueIgnoresPushAndNotify) {
     EXPECT_TRUE(owner_.interrupts.empty());
 }
 
+TEST_F(VirtqueueTest, HasAvailableUntilEveryChainIsPopped) {
+    auto queue = make_queue();
+    EXPECT_FALSE(queue->has_available());
+    driver_.add_chain({{kBufferArea, 8, true}});
+    driver_.add_chain({{kBufferArea + 0x100, 8, true}}, 1);
+    EXPECT_TRUE(queue->has_available());
+    ASSERT_TRUE(queue->pop());
+    EXPECT_TRUE(queue->has_available());
+    ASSERT_TRUE(queue->pop());
+    EXPECT_FALSE(queue->has_available());
+    driver_.set_avail_idx(100); // breaks the queue at the next pop
+    EXPECT_FALSE(queue->pop());
+    EXPECT_FALSE(queue->has_available());
+}
+
 TEST_F(VirtqueueTest, KickFdIsConsumed) {
     auto queue = make_queue();
     EXPECT_FALSE(queue->consume_kick());

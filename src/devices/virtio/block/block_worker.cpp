@@ -1,5 +1,8 @@
 #include "devices/virtio/block/block_worker.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include <sys/eventfd.h>
 
 #include <pthread.h>
@@ -49,14 +52,46 @@ void BlockWorker::run() {
     for (uint64_t token = 0; token < queues_.size(); ++token)
         engine_->watch(queues_[token]->kick_fd(), token);
     bool stopping = false;
+    auto const on_watch = [this, &stopping](uint64_t token) {
+        kicked(token, stopping);
+    };
     while (!stopping) {
+        if (engine_->in_flight() == 0 && poll_queues()) {
+            engine_->reap(on_watch);
+            continue;
+        }
+        auto const before = std::chrono::steady_clock::now();
         engine_->submit(true);
-        engine_->reap([this, &stopping](uint64_t token) { kicked(token, stopping); });
+        poll_.slept(std::chrono::steady_clock::now() - before);
+        engine_->reap(on_watch);
     }
     // The driver is resetting the device: what is in flight ends unanswered.
     engine_->abandon();
     engine_->drain();
     VIREO_TRACE(Block, "worker stopped");
+}
+
+// Spins for the poll window until a queue has chains available, and takes them. Their kicks
+// are consumed, so the watches armed on the kick eventfds stay armed for the next ones.
+bool BlockWorker::poll_queues() {
+    auto const window = poll_.window();
+    if (window == PollWindow::Duration::zero())
+        return false;
+    auto const deadline = std::chrono::steady_clock::now() + window;
+    do {
+        bool const found = std::any_of(queues_.begin(), queues_.end(), [](Virtqueue const* queue) {
+            return queue->has_available();
+        });
+        if (found) {
+            for (Virtqueue* queue : queues_) {
+                queue->consume_kick();
+                engine_->take(*queue);
+            }
+            return true;
+        }
+        __builtin_ia32_pause();
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
 }
 
 void BlockWorker::kicked(uint64_t token, bool& stopping) {

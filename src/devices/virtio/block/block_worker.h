@@ -1,6 +1,7 @@
 // The thread that serves a block device's queues while the driver has it live: it waits on
 // one io_uring for the queues' kick eventfds, a stop eventfd and the disk I/O in flight, so
-// vCPU threads only signal an eventfd and never wait for the disk.
+// vCPU threads only signal an eventfd and never wait for the disk. Between requests it
+// busy-polls the queues for a window that adapts to the guest's pace (poll_window.h).
 #pragma once
 
 #include <memory>
@@ -10,6 +11,7 @@
 #include "base/fd.h"
 #include "base/result.h"
 #include "devices/virtio/block/block_engine.h"
+#include "devices/virtio/poll_window.h"
 
 namespace vireo::virtio {
 class Virtqueue;
@@ -32,10 +34,12 @@ private:
     BlockWorker(std::unique_ptr<BlockEngine> engine, std::vector<Virtqueue*> queues, UniqueFd stop);
     void run();
     void kicked(uint64_t token, bool& stopping);
+    bool poll_queues();
 
     std::unique_ptr<BlockEngine> engine_;
     std::vector<Virtqueue*> queues_;
     UniqueFd stop_;
+    PollWindow poll_;
     std::thread thread_;
 };
 
