@@ -52,6 +52,15 @@ Block const& BlockCache::find(Cpu& cpu) {
     else
         physical = fetch_translation(cpu, linear).physical;
 
+    // An entry that only a TLB flush voided still holds if the page maps where it did: a
+    // CR3 load keeps the kernel's global pages, and an INVLPG rarely touches code.
+    JumpEntry& entry = jump_[jump_slot(linear)];
+    if (entry.linear == linear && entry.generation == generation_ && entry.cpl == cpu.cpl &&
+        entry.block->physical == physical && entry.block->mode == cpu.code_mode) {
+        entry.tlb_generation = cpu.tlb.generation();
+        return *entry.block;
+    }
+
     CodePages& pages = *cpu.machine->code_pages;
     Block* block = nullptr;
     auto const it = blocks_.find(block_key(physical, cpu.code_mode));
@@ -65,7 +74,6 @@ Block const& BlockCache::find(Cpu& cpu) {
         block = build(cpu, linear, physical);
     }
     // The cache may have been emptied (clear()) or moved to a new generation by build().
-    JumpEntry& entry = jump_[jump_slot(linear)];
     entry = {linear, block, generation_, cpu.tlb.generation(), cpu.cpl};
     return *block;
 }

@@ -134,6 +134,34 @@ TEST(Paging, LargePageAndInvlpg) {
     EXPECT_EQ(h.reg(Gpr::Rax), 77u);
 }
 
+// Code reached again after INVLPG of its page, which now maps to other code: the block cache's
+// entry for the address was voided by the flush and must not be taken for the new code (it
+// is kept only while the page maps to the same physical address).
+TEST(Paging, CodeRemappedAfterInvlpgRunsTheNewCode) {
+    Paged h;
+    constexpr uint64_t kOld = 0x400000, kNew = 0x401000;
+    constexpr uint64_t kCode = kVirt + 0x5000;    // not in the jump-cache slot of the caller
+    h.write<uint64_t>(kOld, 0xc3'00000001'bbULL); // mov ebx, 1; ret
+    h.write<uint64_t>(kNew, 0xc3'00000002'bbULL); // mov ebx, 2; ret
+    h.map(kCode, kOld, P);
+    std::vector<uint8_t> code;
+    for (int i = 0; i < 2; ++i) {
+        code.insert(code.end(), {0x48, 0xb8}); // mov rax, kCode
+        for (unsigned b = 0; b < 8; ++b)
+            code.push_back(static_cast<uint8_t>(kCode >> (8 * b)));
+        code.insert(code.end(), {0xff, 0xd0, 0xf4}); // call rax; hlt
+        if (i == 0)
+            code.insert(code.end(), {0x0f, 0x01, 0x39}); // invlpg [rcx]
+    }
+    h.run(code);
+    EXPECT_EQ(h.reg(Gpr::Rbx), 1u);
+    h.map(kCode, kNew, P);
+    h.reg(Gpr::Rcx) = kCode;
+    h.cpu.set_rip(Harness::kCodeAddress + 13); // the INVLPG
+    h.resume();
+    EXPECT_EQ(h.reg(Gpr::Rbx), 2u);
+}
+
 TEST(Paging, ReservedBitFault) {
     Paged h;
     h.map(kVirt, Harness::kDataAddress | (1ULL << 50), P | W);
