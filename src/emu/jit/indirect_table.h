@@ -36,7 +36,7 @@ public:
     void remember(uint64_t rip, uint64_t epoch, uint8_t cpl, void const* code) {
         entries_[slot(rip)] = {rip, tag(epoch, cpl), code, 0};
     }
-    IndirectEntry const* data() const { return entries_.get(); }
+    [[nodiscard]] IndirectEntry const* data() const { return entries_.get(); }
 
 private:
     std::unique_ptr<IndirectEntry[]> entries_ = std::make_unique<IndirectEntry[]>(kSize);
