@@ -1,6 +1,6 @@
 // How long a device thread busy-polls its queues before it sleeps, adapted to the guest's
-// pace as QEMU's event loop adapts its polling (the same grow and shrink rules as its
-// poll-max-ns, poll-grow, poll-shrink). Waking a sleeping thread costs tens of microseconds
+// pace as QEMU's event loop adapts its polling (its rules with the default settings:
+// start at 4 us, double, drop to none). Waking a sleeping thread costs tens of microseconds
 // on a virtualized host; a driver that submits its next request soon after the last
 // completion (a sequential reader) finds the thread still polling.
 //

@@ -29,7 +29,7 @@ public:
     static constexpr unsigned kEntryShift = 5;
     static_assert(sizeof(IndirectEntry) == size_t{1} << kEntryShift);
 
-    // Translated code computes the same two values (Emitter::exit_indirect).
+    // Translated code computes the same two values (Emitter::look_up_indirect).
     static constexpr uint64_t tag(uint64_t epoch, uint8_t cpl) { return (epoch << 2) | cpl; }
     static constexpr size_t slot(uint64_t rip) { return (rip ^ (rip >> kBits)) & (kSize - 1); }
 
