@@ -4,6 +4,7 @@
 // one RAM run (MMIO, a split across pages) fall back to a plain read and write.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "emu/memory.h"
@@ -16,8 +17,12 @@ uint64_t atomic_update(Cpu& cpu, uint64_t linear, Update&& update) {
     using T = typename UintOf<Size>::type;
     uint8_t* host = writable_pointer(cpu, linear, Size);
     if (host == nullptr) {
+        // Not atomic, but still a full barrier, as every locked instruction is (Intel SDM
+        // Vol. 3A 9.2.2, 8.2.2 before 2023): guests order stores before loads with them.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
         uint64_t const old = read_sized<Size>(cpu, linear);
         write_sized<Size>(cpu, linear, update(old));
+        std::atomic_thread_fence(std::memory_order_seq_cst);
         return old;
     }
     // The GCC builtins compile to LOCK CMPXCHG, which x86 performs on unaligned addresses too.

@@ -36,9 +36,14 @@ void cmpxchg_m(Cpu& cpu, Insn const& insn) {
                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     } else {
         // Without LOCK the processor still writes the destination: the old value back when
-        // the comparison fails.
+        // the comparison fails. A locked one that is not one RAM run (MMIO, split across
+        // pages) is not atomic here, but stays a full barrier (atomic.h).
+        if ((insn.prefixes & kPrefixLock) != 0)
+            std::atomic_thread_fence(std::memory_order_seq_cst);
         old = static_cast<T>(read_for_write_sized<S>(cpu, linear));
         write_sized<S>(cpu, linear, old == accumulator ? source : old);
+        if ((insn.prefixes & kPrefixLock) != 0)
+            std::atomic_thread_fence(std::memory_order_seq_cst);
     }
     cpu.flags.record(FlagOp::Sub, S, accumulator, old, static_cast<uint64_t>(accumulator) - old);
     if (old != accumulator)
@@ -96,11 +101,15 @@ void cmpxchg_double(Cpu& cpu, Insn const& insn) {
         expected[0] = old & 0xffffffff;
         expected[1] = old >> 32;
     } else {
+        if ((insn.prefixes & kPrefixLock) != 0)
+            std::atomic_thread_fence(std::memory_order_seq_cst); // as in cmpxchg_m
         uint64_t const low = read_sized<Half>(cpu, linear);
         uint64_t const high = read_sized<Half>(cpu, linear + Half);
         equal = low == expected[0] && high == expected[1];
         write_sized<Half>(cpu, linear, equal ? desired[0] : low);
         write_sized<Half>(cpu, linear + Half, equal ? desired[1] : high);
+        if ((insn.prefixes & kPrefixLock) != 0)
+            std::atomic_thread_fence(std::memory_order_seq_cst);
         expected[0] = low;
         expected[1] = high;
     }
