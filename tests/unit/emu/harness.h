@@ -15,6 +15,13 @@
 
 namespace vireo::emu::test {
 
+// Appends the low `bytes` bytes of `value` to `code`, little-endian: immediates and
+// displacements for hand-assembled test code.
+inline void append_le(std::vector<uint8_t>& code, uint64_t value, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; ++i)
+        code.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+
 class Harness {
 public:
     static constexpr uint64_t kCodeAddress = 0x10000;

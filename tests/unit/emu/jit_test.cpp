@@ -85,14 +85,12 @@ struct Pair {
 //   mov r15d, count; top: body; dec r15d; jnz top
 std::vector<uint8_t> loop(std::vector<uint8_t> const& body, uint32_t count) {
     std::vector<uint8_t> code = {0x41, 0xbf};
-    for (unsigned i = 0; i < 4; ++i)
-        code.push_back(static_cast<uint8_t>(count >> (8 * i)));
+    append_le(code, count, 4);
     code.insert(code.end(), body.begin(), body.end());
     code.insert(code.end(), {0x41, 0xff, 0xcf}); // dec r15d
     auto const back = static_cast<int32_t>(-(body.size() + 3 + 6));
     code.insert(code.end(), {0x0f, 0x85}); // jnz rel32
-    for (unsigned i = 0; i < 4; ++i)
-        code.push_back(static_cast<uint8_t>(static_cast<uint32_t>(back) >> (8 * i)));
+    append_le(code, static_cast<uint32_t>(back), 4);
     return code;
 }
 
@@ -221,11 +219,6 @@ TEST(Jit, SelfModifyingCodeDropsTheTranslation) {
     p.expect_same_state();
     EXPECT_EQ(p.translated.reg(Gpr::Rax), 20u * 21u / 2u);
     EXPECT_GT(p.entries(), 0u);
-}
-
-void append_le(std::vector<uint8_t>& code, uint64_t value, unsigned bytes) {
-    for (unsigned i = 0; i < bytes; ++i)
-        code.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
 
 // CALL rel32 or JMP rel32 at `at` (the opcode's address) to `target`.

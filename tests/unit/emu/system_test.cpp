@@ -147,8 +147,7 @@ TEST(Paging, CodeRemappedAfterInvlpgRunsTheNewCode) {
     std::vector<uint8_t> code;
     for (int i = 0; i < 2; ++i) {
         code.insert(code.end(), {0x48, 0xb8}); // mov rax, kCode
-        for (unsigned b = 0; b < 8; ++b)
-            code.push_back(static_cast<uint8_t>(kCode >> (8 * b)));
+        append_le(code, kCode, 8);
         code.insert(code.end(), {0xff, 0xd0, 0xf4}); // call rax; hlt
         if (i == 0)
             code.insert(code.end(), {0x0f, 0x01, 0x39}); // invlpg [rcx]
